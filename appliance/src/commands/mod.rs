@@ -1,0 +1,70 @@
+//! The `alpr` program's command line.
+
+mod camera;
+mod demo;
+mod hq;
+mod run;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "alpr", version, about = "In-car ALPR appliance: plate reads, hot lists, headquarters sync")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a simulated patrol on the embedded defaults (recorded camera feed and route, local HQ).
+    Demo(demo::DemoArgs),
+    /// Run the in-car appliance: smart cameras over TCP, GPS, hot-list matching, the local store.
+    Run(run::RunArgs),
+    /// Headquarters: exchange changes with a car's store.
+    #[command(subcommand)]
+    Hq(hq::HqCommand),
+    /// Camera tools for technicians.
+    #[command(subcommand)]
+    Camera(camera::CameraCommand),
+}
+
+impl Cli {
+    /// Logs go to standard error; a headless demo keeps them to warnings so its output reads well.
+    pub fn default_log_filter(&self) -> &'static str {
+        match &self.command {
+            Command::Demo(args) if args.is_headless() => "warn",
+            _ => "info",
+        }
+    }
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Demo(args) => demo::run(args).await,
+        Command::Run(args) => run::run(args).await,
+        Command::Hq(cmd) => hq::run(cmd).await,
+        Command::Camera(cmd) => camera::run(cmd).await,
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM (systemd's stop, ignition-off's shutdown).
+pub(crate) async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = ctrl_c => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(e) => {
+                tracing::warn!("cannot watch for SIGTERM: {e}");
+                let _ = ctrl_c.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

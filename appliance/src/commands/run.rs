@@ -1,0 +1,80 @@
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use alpr_appliance::hotlist::HotlistIndex;
+use alpr_appliance::pipeline::{Pipeline, PipelineConfig};
+use alpr_appliance::store::Store;
+use alpr_gps::NmeaReplay;
+use alpr_images::smart_camera::{self, CameraStats};
+use anyhow::Context as _;
+use chrono::Utc;
+use clap::Args;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The data directory: the store (alpr.db) and images/.
+    #[arg(long, env = "ALPR_DATA_DIR")]
+    data_dir: PathBuf,
+    /// This car's id, recorded in the store when it is created.
+    #[arg(long, env = "ALPR_CAR_ID")]
+    car_id: String,
+    /// Address smart cameras connect to (JSON lines, see images/SMART_CAMERA_PROTOCOL.md).
+    #[arg(long, default_value = "127.0.0.1:5077")]
+    camera_listen: SocketAddr,
+    /// Replay GPS from a recorded NMEA log (for bench tests; shifted to start now).
+    #[arg(long)]
+    nmea_file: Option<PathBuf>,
+}
+
+pub async fn run(args: RunArgs) -> anyhow::Result<()> {
+    let store = Store::open(&args.data_dir, &args.car_id)
+        .with_context(|| format!("opening the store in {}", args.data_dir.display()))?;
+    let index = HotlistIndex::build(store.active_hotlist_entries(Utc::now())?);
+    let listener = TcpListener::bind(args.camera_listen)
+        .await
+        .with_context(|| format!("listening for smart cameras on {}", args.camera_listen))?;
+    let bound = listener.local_addr().context("reading the camera listener's address")?;
+    tracing::info!(hotlist_entries = index.len(), car = store.car_id(), "appliance starting");
+
+    let (pipeline, inputs) = Pipeline::start(PipelineConfig::default(), store, index, None);
+    let shutdown = CancellationToken::new();
+    let camera_stats = Arc::new(CameraStats::default());
+    let cameras = tokio::spawn(smart_camera::serve(
+        listener,
+        inputs.observations.clone(),
+        camera_stats.clone(),
+        shutdown.clone(),
+    ));
+    let gps = match &args.nmea_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            let replay = NmeaReplay::parse(&text).with_context(|| format!("replaying {}", path.display()))?;
+            let origin = replay.start().context("the NMEA log has no fix")?;
+            let fixes = inputs.fixes.clone();
+            Some(tokio::spawn(replay.run(fixes, origin, Utc::now() - origin, 1.0)))
+        }
+        None => None,
+    };
+    // Printed on standard output so a supervisor or test can find an ephemeral port.
+    println!("listening for smart cameras on {bound}");
+
+    super::shutdown_signal().await;
+    tracing::info!("shutting down: draining the pipeline");
+    shutdown.cancel();
+    let _ = cameras.await;
+    if let Some(gps) = gps {
+        gps.abort();
+    }
+    drop(inputs);
+    let (store, stats) = pipeline.join().await?;
+    store.close()?;
+    let cam = camera_stats.snapshot();
+    println!(
+        "stopped: reads={} hits={} alerts={} camera_lines={} camera_lines_rejected={} frames_dropped={}",
+        stats.reads_stored, stats.hits_stored, stats.alerts, cam.lines, cam.rejected, stats.frames_dropped
+    );
+    Ok(())
+}

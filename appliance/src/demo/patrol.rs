@@ -1,0 +1,137 @@
+//! Runs the simulated patrol.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use alpr_gps::NmeaReplay;
+use alpr_images::smart_camera::{CameraStats, RecordedFeed};
+use alpr_ui::{Console, SummaryView};
+use anyhow::Context as _;
+use chrono::Utc;
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+
+use super::{FEED, HOTLIST, HOTLIST_ID, ROUTE};
+use crate::headquarters::{HqLink, SyncTotals};
+use crate::hotlist::{HotlistIndex, parse_csv_list};
+use crate::pipeline::{Pipeline, PipelineConfig, PipelineEvent};
+use crate::store::Store;
+use crate::views;
+
+/// How to run the demo.
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    /// Holds `car/` and `hq/`, each a store.
+    pub data_dir: PathBuf,
+    /// Recorded seconds per real second.
+    pub speed: f64,
+    /// How often the car reaches headquarters, in real seconds.
+    pub sync_every: Duration,
+    pub car_id: String,
+}
+
+/// What the demo did, as counted by the pipeline and the sync.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DemoReport {
+    pub summary: SummaryView,
+    pub sync: SyncTotals,
+}
+
+/// Runs the patrol, writing each read and hit to `console` as it happens and the summary last.
+pub async fn run_demo<W: std::io::Write + Send + 'static>(
+    options: DemoOptions,
+    console: Console<W>,
+) -> anyhow::Result<DemoReport> {
+    let car_dir = options.data_dir.join("car");
+    let hq_dir = options.data_dir.join("hq");
+
+    // Headquarters publishes the hot list; the car receives it through cr-sqlite, as in service.
+    let mut hq = Store::open(&hq_dir, "HQ").context("opening the headquarters store")?;
+    let entries = parse_csv_list(HOTLIST.as_bytes(), "embedded demo hot list")?;
+    hq.replace_hotlist(HOTLIST_ID, "Demo stolen and wanted", &entries, &crate::sha256_hex(HOTLIST.as_bytes()), "demo")
+        .context("loading the demo hot list at headquarters")?;
+    hq.close()?;
+    let car = Store::open(&car_dir, &options.car_id).context("opening the car's store")?;
+    let link = HqLink::new(car.path().to_path_buf(), hq_dir.join(crate::store::DB_FILE));
+    let mut totals = link.exchange().await.context("first sync with headquarters")?;
+    let index = HotlistIndex::build(car.active_hotlist_entries(Utc::now())?);
+    tracing::info!(entries = index.len(), "hot lists loaded");
+
+    let camera_stats = Arc::new(CameraStats::default());
+    let feed = RecordedFeed::parse(FEED.as_bytes(), "embedded demo feed", &camera_stats);
+    let route = NmeaReplay::parse(ROUTE).context("embedded demo route")?;
+    let origin = route.start().context("embedded demo route has no fix")?;
+    // The recorded patrol is replayed as if it started now.
+    let shift = Utc::now() - origin;
+
+    let (pipeline, inputs) = Pipeline::start(PipelineConfig::default(), car, index, None);
+    let printer = tokio::spawn(print_events(pipeline.subscribe(), console));
+    let sync_stop = CancellationToken::new();
+    let syncer = tokio::spawn(sync_periodically(link.clone(), options.sync_every, sync_stop.clone()));
+
+    let speed = options.speed;
+    let camera = tokio::spawn(feed.run(inputs.observations, origin, shift, speed));
+    let gps = tokio::spawn(route.run(inputs.fixes, origin, shift, speed));
+    drop(inputs.hotlists);
+    let sent = camera.await.context("camera replay")?;
+    let fixes = gps.await.context("GPS replay")?;
+    tracing::info!(reads = sent, fixes, "replay finished");
+
+    let (store, stats) = pipeline.join().await.context("draining the pipeline")?;
+    store.close()?;
+    sync_stop.cancel();
+    totals += syncer.await.context("periodic sync")?;
+    // Whatever the last interval left goes now, as when the car parks at the station.
+    totals += link.exchange().await.context("final sync with headquarters")?;
+
+    let summary = SummaryView {
+        reads: stats.reads_stored,
+        hits: stats.hits_stored,
+        alerts: stats.alerts,
+        rows_synced: totals.to_hq,
+        frames_dropped: stats.frames_dropped,
+        camera_lines_rejected: camera_stats.snapshot().rejected,
+    };
+    let mut console = printer.await.context("console")?;
+    console.summary(&summary).context("writing the summary")?;
+    Ok(DemoReport { summary, sync: totals })
+}
+
+async fn print_events<W: std::io::Write>(mut events: broadcast::Receiver<PipelineEvent>, mut console: Console<W>) -> Console<W> {
+    loop {
+        let result = match events.recv().await {
+            Ok(PipelineEvent::Alert(m)) => m.hits.iter().try_for_each(|h| console.hit(&views::hit_view(&m.read, h))),
+            Ok(PipelineEvent::Stored(m)) => console.read(&views::read_view(&m.read)),
+            Err(broadcast::error::RecvError::Lagged(n)) => {
+                tracing::warn!("console fell behind: {n} events not shown");
+                Ok(())
+            }
+            Err(broadcast::error::RecvError::Closed) => return console,
+        };
+        if let Err(e) = result {
+            tracing::warn!("writing to the console: {e}");
+        }
+    }
+}
+
+async fn sync_periodically(link: HqLink, every: Duration, stop: CancellationToken) -> SyncTotals {
+    let mut totals = SyncTotals::default();
+    let mut interval = tokio::time::interval(every);
+    interval.tick().await;
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return totals,
+            _ = interval.tick() => match link.exchange().await {
+                Ok(t) => {
+                    if t.to_hq > 0 || t.to_car > 0 {
+                        tracing::info!(to_hq = t.to_hq, to_car = t.to_car, "synced with headquarters");
+                    }
+                    totals += t;
+                }
+                // Out of coverage is normal for a car: try again at the next interval.
+                Err(e) => tracing::warn!("sync with headquarters failed: {e:#}"),
+            },
+        }
+    }
+}

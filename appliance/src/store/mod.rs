@@ -1,0 +1,138 @@
+//! The local store: one SQLite database with cr-sqlite, and the image files beside it.
+//!
+//! Layout of a data directory: `alpr.db` (WAL) and `images/` (files named by sha256). Rows that
+//! sync carry only an image's hash and format.
+
+mod hotlists;
+mod reads;
+mod schema;
+
+use std::path::{Path, PathBuf};
+
+use alpr_images::{ImageStore, ImageStoreError};
+use alpr_sync::CrConnection;
+use rusqlite::OptionalExtension;
+
+pub use hotlists::NewHotlistEntry;
+pub use reads::StoredRead;
+pub use schema::REPLICATED_TABLES;
+
+/// What can go wrong with the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Sync(#[from] alpr_sync::Error),
+    #[error("{context}: {source}")]
+    Sqlite {
+        context: String,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("migrating {path}: {source}")]
+    Migration {
+        path: PathBuf,
+        #[source]
+        source: schema::MigrationError,
+    },
+    #[error(transparent)]
+    Images(#[from] ImageStoreError),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+pub(crate) trait Context<T> {
+    fn context(self, context: impl Into<String>) -> StoreResult<T>;
+}
+
+impl<T> Context<T> for rusqlite::Result<T> {
+    fn context(self, context: impl Into<String>) -> StoreResult<T> {
+        self.map_err(|source| StoreError::Sqlite { context: context.into(), source })
+    }
+}
+
+/// The database file inside a data directory.
+pub const DB_FILE: &str = "alpr.db";
+
+/// An open store.
+#[derive(Debug)]
+pub struct Store {
+    conn: CrConnection,
+    images: ImageStore,
+    car_id: String,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens the store in `data_dir`, creating it (and with it this store's cr-sqlite site id) on
+    /// first use, and migrating it to the current schema. `car_id` names the car (or `HQ`) on first
+    /// use; later opens keep the recorded one.
+    pub fn open(data_dir: &Path, car_id: &str) -> StoreResult<Self> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| StoreError::Invalid(format!("creating data directory {}: {e}", data_dir.display())))?;
+        let path = data_dir.join(DB_FILE);
+        let mut conn = CrConnection::open(&path)?;
+        schema::migrate(&mut conn)
+            .map_err(|source| StoreError::Migration { path: path.clone(), source })?;
+        let images = ImageStore::open(data_dir.join("images"))?;
+        let recorded: Option<String> = conn
+            .query_row("SELECT value FROM local_settings WHERE key = 'car_id'", [], |r| r.get(0))
+            .optional()
+            .context("reading car id")?;
+        let car_id = match recorded {
+            Some(id) => id,
+            None => {
+                conn.execute("INSERT INTO local_settings (key, value) VALUES ('car_id', ?1)", [car_id])
+                    .context("recording car id")?;
+                car_id.to_string()
+            }
+        };
+        Ok(Self { conn, images, car_id, path })
+    }
+
+    pub fn car_id(&self) -> &str {
+        &self.car_id
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn images(&self) -> &ImageStore {
+        &self.images
+    }
+
+    /// The cr-sqlite connection, for sync.
+    pub fn connection(&self) -> &CrConnection {
+        &self.conn
+    }
+
+    pub fn connection_mut(&mut self) -> &mut CrConnection {
+        &mut self.conn
+    }
+
+    /// Rows in a table, for summaries and diagnostics.
+    pub fn count(&self, table: &str) -> StoreResult<u64> {
+        if !REPLICATED_TABLES.contains(&table) {
+            return Err(StoreError::Invalid(format!("no table {table:?} to count")));
+        }
+        self.conn
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get::<_, i64>(0))
+            .context(format!("counting {table}"))
+            .map(|n| n.max(0) as u64)
+    }
+
+    /// Finalises cr-sqlite and closes the database.
+    pub fn close(self) -> StoreResult<()> {
+        Ok(self.conn.close()?)
+    }
+}
+
+pub(crate) fn ms(t: chrono::DateTime<chrono::Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+pub(crate) fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}

@@ -1,0 +1,153 @@
+//! Reads and hits: written together, in batches, one transaction each.
+
+use alpr_images::{Alternative, ImageBytes, ImageRef};
+use chrono::{DateTime, Utc};
+use rusqlite::params;
+use uuid::Uuid;
+
+use super::{Context, Store, StoreResult, ms, now_ms};
+use crate::model::MatchedRead;
+
+/// A read as stored, for listing and checking.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRead {
+    pub id: Uuid,
+    pub camera: String,
+    pub plate: String,
+    pub state: Option<String>,
+    pub confidence: f64,
+    pub captured_at: DateTime<Utc>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub fix_quality: String,
+    pub plate_image_sha256: Option<String>,
+    pub context_image_sha256: Option<String>,
+    pub hits: u32,
+}
+
+impl Store {
+    /// Stores reads with their hits. Image files are written first, so a row never names an image
+    /// that is not on disk; an image that cannot be stored is logged and left out, never the read.
+    pub fn insert_reads(&mut self, batch: &[MatchedRead]) -> StoreResult<()> {
+        let mut images = Vec::with_capacity(batch.len());
+        for m in batch {
+            let o = &m.read.observation;
+            images.push((self.put_image(o.plate_crop.as_ref(), m), self.put_image(o.context_image.as_ref(), m)));
+        }
+        let car_id = self.car_id.clone();
+        let tx = self.conn.transaction().context("starting read batch")?;
+        {
+            let mut read_stmt = tx
+                .prepare_cached(
+                    "INSERT INTO reads (id, car_id, camera, plate, state, confidence, alternatives,
+                        captured_at_ms, lat, lon, fix_quality, fix_age_ms, hdop,
+                        plate_image_sha256, plate_image_format, context_image_sha256, context_image_format,
+                        stored_at_ms)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                )
+                .context("preparing read insert")?;
+            let mut hit_stmt = tx
+                .prepare_cached(
+                    "INSERT INTO hits (id, read_id, entry_id, list_id, listed_plate, read_plate, match_kind,
+                        state_mismatch, priority, raised_at_ms, car_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                )
+                .context("preparing hit insert")?;
+            let stored_at = now_ms();
+            for (m, (crop, context)) in batch.iter().zip(&images) {
+                let r = &m.read;
+                let o = &r.observation;
+                let alternatives = alternatives_json(&o.alternatives);
+                let pos = r.position.as_ref();
+                read_stmt
+                    .execute(params![
+                        r.id.as_bytes(),
+                        car_id,
+                        o.camera,
+                        o.plate,
+                        o.state,
+                        o.confidence,
+                        alternatives,
+                        ms(o.captured_at),
+                        pos.map(|p| p.lat),
+                        pos.map(|p| p.lon),
+                        pos.map_or("none", |p| p.quality.as_str()),
+                        pos.map(|p| p.fix_age_ms),
+                        pos.and_then(|p| p.hdop),
+                        crop.as_ref().map(|i| i.sha256.as_str()),
+                        crop.as_ref().map(|i| i.format.extension()),
+                        context.as_ref().map(|i| i.sha256.as_str()),
+                        context.as_ref().map(|i| i.format.extension()),
+                        stored_at,
+                    ])
+                    .context(format!("storing read of {} from {}", o.plate, o.camera))?;
+                for h in &m.hits {
+                    hit_stmt
+                        .execute(params![
+                            h.id.as_bytes(),
+                            r.id.as_bytes(),
+                            h.entry.id.as_bytes(),
+                            h.entry.list_id,
+                            h.entry.plate,
+                            h.read_plate,
+                            h.kind.as_str(),
+                            h.state_mismatch,
+                            h.entry.priority.as_str(),
+                            ms(h.raised_at),
+                            car_id,
+                        ])
+                        .context(format!("storing hit on {}", h.entry.plate))?;
+                }
+            }
+        }
+        tx.commit().context("committing read batch")
+    }
+
+    fn put_image(&self, image: Option<&ImageBytes>, m: &MatchedRead) -> Option<ImageRef> {
+        let bytes = image?;
+        match self.images.put(&bytes.0) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                tracing::error!(read = %m.read.id, plate = %m.read.observation.plate, "image not stored: {e}");
+                None
+            }
+        }
+    }
+
+    /// The newest reads, newest first.
+    pub fn recent_reads(&self, limit: usize) -> StoreResult<Vec<StoredRead>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT r.id, r.camera, r.plate, r.state, r.confidence, r.captured_at_ms, r.lat, r.lon,
+                        r.fix_quality, r.plate_image_sha256, r.context_image_sha256,
+                        (SELECT count(*) FROM hits h WHERE h.read_id = r.id)
+                 FROM reads r ORDER BY r.captured_at_ms DESC, r.id DESC LIMIT ?1",
+            )
+            .context("preparing read listing")?;
+        let rows = stmt
+            .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+                let id: Vec<u8> = r.get(0)?;
+                Ok(StoredRead {
+                    id: Uuid::from_slice(&id).unwrap_or_default(),
+                    camera: r.get(1)?,
+                    plate: r.get(2)?,
+                    state: r.get(3)?,
+                    confidence: r.get(4)?,
+                    captured_at: DateTime::from_timestamp_millis(r.get(5)?).unwrap_or_default(),
+                    lat: r.get(6)?,
+                    lon: r.get(7)?,
+                    fix_quality: r.get(8)?,
+                    plate_image_sha256: r.get(9)?,
+                    context_image_sha256: r.get(10)?,
+                    hits: r.get(11)?,
+                })
+            })
+            .context("listing reads")?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().context("listing reads")
+    }
+}
+
+fn alternatives_json(alternatives: &[Alternative]) -> String {
+    serde_json::to_string(alternatives).unwrap_or_else(|_| "[]".to_string())
+}

@@ -1,0 +1,214 @@
+//! The store's schema, as migrations applied in order.
+//!
+//! Tables that sync are CRRs: a non-null primary key, no other UNIQUE constraint, no foreign keys
+//! (a merge may bring a child before its parent), and a default on every NOT NULL column so
+//! cr-sqlite can create a row from a single column's change. Keys are random 16-byte UUIDv7s, so
+//! many cars can write at once and the keys still sort by time.
+
+use rusqlite::Connection;
+
+/// Tables replicated through cr-sqlite.
+pub const REPLICATED_TABLES: &[&str] = &[
+    "reads",
+    "hits",
+    "dispositions",
+    "hotlists",
+    "hotlist_versions",
+    "hotlist_entries",
+    "users",
+    "audit_events",
+    "searches",
+];
+
+const V1: &str = r#"
+CREATE TABLE reads (
+    id BLOB PRIMARY KEY NOT NULL,
+    car_id TEXT NOT NULL DEFAULT '',
+    camera TEXT NOT NULL DEFAULT '',
+    plate TEXT NOT NULL DEFAULT '',
+    state TEXT,
+    confidence REAL NOT NULL DEFAULT 0,
+    -- other readings, JSON [{"plate": ..., "confidence": ...}], most likely first
+    alternatives TEXT NOT NULL DEFAULT '[]',
+    captured_at_ms INTEGER NOT NULL DEFAULT 0,
+    lat REAL,
+    lon REAL,
+    -- fix | interpolated | gap-too-long | last-fix | stale | none
+    fix_quality TEXT NOT NULL DEFAULT 'none',
+    fix_age_ms INTEGER,
+    hdop REAL,
+    plate_image_sha256 TEXT,
+    plate_image_format TEXT,
+    context_image_sha256 TEXT,
+    context_image_format TEXT,
+    stored_at_ms INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX reads_by_time ON reads (captured_at_ms);
+CREATE INDEX reads_by_plate ON reads (plate);
+
+CREATE TABLE hits (
+    id BLOB PRIMARY KEY NOT NULL,
+    read_id BLOB NOT NULL DEFAULT x'',
+    entry_id BLOB NOT NULL DEFAULT x'',
+    list_id TEXT NOT NULL DEFAULT '',
+    listed_plate TEXT NOT NULL DEFAULT '',
+    read_plate TEXT NOT NULL DEFAULT '',
+    -- exact | alternative (matched one of the read's other readings)
+    match_kind TEXT NOT NULL DEFAULT 'exact',
+    state_mismatch INTEGER NOT NULL DEFAULT 0,
+    priority TEXT NOT NULL DEFAULT 'normal',
+    raised_at_ms INTEGER NOT NULL DEFAULT 0,
+    car_id TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX hits_by_read ON hits (read_id);
+
+CREATE TABLE dispositions (
+    id BLOB PRIMARY KEY NOT NULL,
+    hit_id BLOB NOT NULL DEFAULT x'',
+    -- a verification step (plate-characters, state, vehicle, dispatch-confirmed) or 'disposition'
+    step TEXT NOT NULL DEFAULT '',
+    outcome TEXT NOT NULL DEFAULT '',
+    action_taken TEXT,
+    notes TEXT,
+    user_id TEXT NOT NULL DEFAULT '',
+    at_ms INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX dispositions_by_hit ON dispositions (hit_id);
+
+CREATE TABLE hotlists (
+    id TEXT PRIMARY KEY NOT NULL,
+    name TEXT NOT NULL DEFAULT '',
+    -- general (state/NCIC, replaced whole) | agency (BOLOs and partial plates entered by members)
+    kind TEXT NOT NULL DEFAULT 'general',
+    source TEXT NOT NULL DEFAULT '',
+    current_version INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE hotlist_versions (
+    id BLOB PRIMARY KEY NOT NULL,
+    list_id TEXT NOT NULL DEFAULT '',
+    version INTEGER NOT NULL DEFAULT 0,
+    loaded_at_ms INTEGER NOT NULL DEFAULT 0,
+    entry_count INTEGER NOT NULL DEFAULT 0,
+    source_sha256 TEXT NOT NULL DEFAULT '',
+    loaded_by TEXT NOT NULL DEFAULT ''
+);
+
+CREATE TABLE hotlist_entries (
+    id BLOB PRIMARY KEY NOT NULL,
+    list_id TEXT NOT NULL DEFAULT '',
+    version INTEGER NOT NULL DEFAULT 0,
+    plate TEXT NOT NULL DEFAULT '',
+    state TEXT,
+    plate_type TEXT,
+    vehicle_year INTEGER,
+    make TEXT,
+    model TEXT,
+    color TEXT,
+    reason TEXT NOT NULL DEFAULT '',
+    priority TEXT NOT NULL DEFAULT 'normal',
+    ncic_number TEXT,
+    ori TEXT,
+    oca TEXT,
+    case_number TEXT,
+    synopsis TEXT,
+    instructions TEXT,
+    entered_by TEXT,
+    requested_by TEXT,
+    approved_by TEXT,
+    approved_at_ms INTEGER,
+    effective_at_ms INTEGER,
+    expires_at_ms INTEGER
+);
+CREATE INDEX hotlist_entries_by_plate ON hotlist_entries (plate);
+CREATE INDEX hotlist_entries_by_list ON hotlist_entries (list_id, version);
+
+CREATE TABLE users (
+    id TEXT PRIMARY KEY NOT NULL,
+    display_name TEXT NOT NULL DEFAULT '',
+    role TEXT NOT NULL DEFAULT 'operator',
+    password_hash TEXT NOT NULL DEFAULT '',
+    training_expires_ms INTEGER,
+    active INTEGER NOT NULL DEFAULT 1,
+    created_at_ms INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE audit_events (
+    id BLOB PRIMARY KEY NOT NULL,
+    at_ms INTEGER NOT NULL DEFAULT 0,
+    car_id TEXT NOT NULL DEFAULT '',
+    user_id TEXT NOT NULL DEFAULT '',
+    action TEXT NOT NULL DEFAULT '',
+    object_kind TEXT NOT NULL DEFAULT '',
+    object_id TEXT NOT NULL DEFAULT '',
+    detail TEXT NOT NULL DEFAULT '',
+    prev_hash TEXT NOT NULL DEFAULT '',
+    hash TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_events_by_time ON audit_events (at_ms);
+
+CREATE TABLE searches (
+    id BLOB PRIMARY KEY NOT NULL,
+    at_ms INTEGER NOT NULL DEFAULT 0,
+    car_id TEXT NOT NULL DEFAULT '',
+    user_id TEXT NOT NULL DEFAULT '',
+    case_number TEXT NOT NULL DEFAULT '',
+    reason TEXT NOT NULL DEFAULT '',
+    crime_type TEXT NOT NULL DEFAULT '',
+    query TEXT NOT NULL DEFAULT '',
+    result_count INTEGER NOT NULL DEFAULT 0
+);
+
+-- This store's own settings (car id, ...); never replicated.
+CREATE TABLE local_settings (
+    key TEXT PRIMARY KEY NOT NULL,
+    value TEXT NOT NULL
+);
+
+SELECT crsql_as_crr('reads');
+SELECT crsql_as_crr('hits');
+SELECT crsql_as_crr('dispositions');
+SELECT crsql_as_crr('hotlists');
+SELECT crsql_as_crr('hotlist_versions');
+SELECT crsql_as_crr('hotlist_entries');
+SELECT crsql_as_crr('users');
+SELECT crsql_as_crr('audit_events');
+SELECT crsql_as_crr('searches');
+"#;
+
+/// Every migration, oldest first; `PRAGMA user_version` counts how many a store has had.
+///
+/// (rusqlite_migration does this too, but pins an older rusqlite than the one cr-sqlite was
+/// measured with here, and two SQLite builds cannot link into one program.)
+const MIGRATIONS: &[&str] = &[V1];
+
+/// Brings a store to the current schema, each migration in its own transaction. A store from a
+/// newer build is refused rather than written to.
+pub fn migrate(conn: &mut Connection) -> Result<(), MigrationError> {
+    let applied: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let known = MIGRATIONS.len() as i64;
+    if applied > known {
+        return Err(MigrationError::TooNew { applied, known });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(applied.max(0) as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql).map_err(|source| MigrationError::Step { step: i + 1, source })?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MigrationError {
+    #[error("the store is at schema version {applied}, newer than this program's {known}: refusing to touch it")]
+    TooNew { applied: i64, known: i64 },
+    #[error("schema migration {step} failed: {source}")]
+    Step {
+        step: usize,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+}

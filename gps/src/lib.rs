@@ -1,0 +1,16 @@
+//! GPS for the appliance.
+//!
+//! Receivers speak NMEA in bursts of sentences per epoch; this crate turns them into one [`Fix`]
+//! per epoch and keeps a [`Track`] of recent fixes so a plate read can be given the position the
+//! car had at the read's capture time, with a word on how good that position is. It knows nothing
+//! of cameras, stores or screens.
+
+mod epoch;
+mod fix;
+mod replay;
+mod track;
+
+pub use epoch::{EpochAssembler, SentenceStats, frame_sentence};
+pub use fix::{Fix, FixMode};
+pub use replay::{NmeaReplay, ReplayError, read_nmea_fixes};
+pub use track::{PositionQuality, TaggedPosition, Track, TrackLimits};

@@ -1,0 +1,66 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A plate a camera saw: the recogniser's output, or a smart camera's read event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlateObservation {
+    /// The camera's name as configured (for example `front-left`).
+    pub camera: String,
+    /// Normalised plate text: upper case letters and digits only.
+    pub plate: String,
+    /// Two-letter state or province of issue, when the camera or recogniser could tell.
+    pub state: Option<String>,
+    /// Overall confidence, 0 to 1.
+    pub confidence: f64,
+    /// When the frame was captured, by the camera's clock.
+    pub captured_at: DateTime<Utc>,
+    /// Other readings of the same plate, most likely first; the hot-list matcher tries them too.
+    pub alternatives: Vec<Alternative>,
+    pub plate_crop: Option<ImageBytes>,
+    pub context_image: Option<ImageBytes>,
+}
+
+/// Another reading of an observed plate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Alternative {
+    pub plate: String,
+    pub confidence: f64,
+}
+
+/// An encoded image (JPEG or PNG) as received, not yet stored.
+#[derive(Clone, PartialEq)]
+pub struct ImageBytes(pub Vec<u8>);
+
+impl std::fmt::Debug for ImageBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ImageBytes({} bytes)", self.0.len())
+    }
+}
+
+/// Upper-cases a plate and drops spaces, dashes and dots as printed on plates; `None` if anything
+/// else remains that is not a letter or digit, or nothing remains.
+pub(crate) fn normalise_plate(raw: &str) -> Option<String> {
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        match c {
+            ' ' | '-' | '.' | '·' => {}
+            c if c.is_ascii_alphanumeric() => out.push(c.to_ascii_uppercase()),
+            _ => return None,
+        }
+    }
+    (!out.is_empty() && out.len() <= 10).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalise_plate;
+
+    #[test]
+    fn plates_normalise_to_letters_and_digits() {
+        assert_eq!(normalise_plate("7abc-123").as_deref(), Some("7ABC123"));
+        assert_eq!(normalise_plate(" ab 12 ").as_deref(), Some("AB12"));
+        assert_eq!(normalise_plate("AB;12"), None);
+        assert_eq!(normalise_plate(""), None);
+        assert_eq!(normalise_plate("ABCDEFGHIJK"), None);
+    }
+}

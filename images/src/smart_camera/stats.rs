@@ -1,0 +1,55 @@
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Counters for one camera input, shared between its tasks and the diagnostics.
+#[derive(Debug, Default)]
+pub struct CameraStats {
+    connections: AtomicU64,
+    lines: AtomicU64,
+    reads: AtomicU64,
+    rejected: AtomicU64,
+    reasons: Mutex<BTreeMap<String, u64>>,
+}
+
+/// A copy of the counters at one moment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CameraStatsSnapshot {
+    pub connections: u64,
+    pub lines: u64,
+    pub reads: u64,
+    pub rejected: u64,
+    /// Rejections by kind of fault.
+    pub reasons: BTreeMap<String, u64>,
+}
+
+impl CameraStats {
+    pub(crate) fn connected(&self) {
+        self.connections.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn line(&self) {
+        self.lines.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn read(&self) {
+        self.reads.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn rejected(&self, kind: &str) {
+        self.rejected.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut reasons) = self.reasons.lock() {
+            *reasons.entry(kind.to_string()).or_default() += 1;
+        }
+    }
+
+    pub fn snapshot(&self) -> CameraStatsSnapshot {
+        CameraStatsSnapshot {
+            connections: self.connections.load(Ordering::Relaxed),
+            lines: self.lines.load(Ordering::Relaxed),
+            reads: self.reads.load(Ordering::Relaxed),
+            rejected: self.rejected.load(Ordering::Relaxed),
+            reasons: self.reasons.lock().map(|r| r.clone()).unwrap_or_default(),
+        }
+    }
+}

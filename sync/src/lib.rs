@@ -1,0 +1,18 @@
+//! cr-sqlite for the appliance and headquarters.
+//!
+//! This crate owns the CRDT machinery: the cr-sqlite extension (built from pinned source by
+//! `build.rs`, embedded in the binary), connections that load it, and moving `crsql_changes`
+//! between stores with a per-peer watermark. It knows nothing of cameras, GPS or screens; the tables
+//! it replicates are the appliance's.
+
+mod changes;
+mod connection;
+mod error;
+mod extension;
+mod peers;
+
+pub use changes::{Change, SqlValue, apply_changes, changes_since};
+pub use connection::CrConnection;
+pub use error::{Error, Result};
+pub use extension::{CRSQLITE_VERSION, extension_path};
+pub use peers::{PullStats, pull, received_watermark};

@@ -1,0 +1,11 @@
+//! What the officer sees.
+//!
+//! Screens take view models, never domain types: the appliance adapts its reads and hits into
+//! these structs, so screens can be previewed and tested without the appliance. The console
+//! presenter draws the same view models as lines of text for headless runs.
+
+mod console;
+mod views;
+
+pub use console::Console;
+pub use views::{HitView, ReadView, SummaryView};
