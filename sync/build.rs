@@ -107,7 +107,9 @@ fn fetch_tarball(cache: &Path) -> Result<PathBuf, String> {
             format!("running npm pack (install npm, or set CRSQLITE_TARBALL to a pre-fetched {TARBALL_NAME}): {e}")
         })?;
     if !status.success() {
-        return Err(format!("npm pack @vlcn.io/crsqlite@{VERSION} failed with {status}"));
+        return Err(format!(
+            "npm pack @vlcn.io/crsqlite@{VERSION} failed with {status}"
+        ));
     }
     Ok(tarball)
 }

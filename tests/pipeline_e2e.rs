@@ -1,2 +1,172 @@
-#[test]
-fn placeholder_compiles() {}
+//! The recorded camera feed and NMEA route through the real pipeline into a real store.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration as StdDuration;
+
+use alpr_appliance::demo::{FEED, HOTLIST, ROUTE};
+use alpr_appliance::hotlist::{HotlistIndex, parse_csv_list};
+use alpr_appliance::pipeline::{Pipeline, PipelineConfig};
+use alpr_gps::{NmeaReplay, read_nmea_fixes};
+use alpr_images::smart_camera::{CameraStats, RecordedFeed};
+use alpr_images::{Frame, PlateObservation, Recognizer, RecognizerError};
+use alpr_tests::{expected_position, observation, store};
+use chrono::{Duration, Utc};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recorded_feed_and_route_give_positioned_reads_and_hits() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut car = store(dir.path(), "CAR-1");
+    let entries = parse_csv_list(HOTLIST.as_bytes(), "demo hot list").expect("hot list");
+    car.replace_hotlist("demo", "Demo", &entries, "test", "test")
+        .expect("hot list loads");
+    let index = HotlistIndex::build(car.active_hotlist_entries(Utc::now()).expect("entries"));
+
+    let camera_stats = CameraStats::default();
+    let feed = RecordedFeed::parse(FEED.as_bytes(), "demo feed", &camera_stats);
+    let route = NmeaReplay::parse(ROUTE).expect("route");
+    let origin = route.start().expect("route start");
+    let expected_reads = feed.len() as u64;
+
+    let (pipeline, inputs) = Pipeline::start(PipelineConfig::default(), car, index, None);
+    // Recorded times are kept (no shift), so positions can be checked against the route itself.
+    let camera = tokio::spawn(feed.run(inputs.observations, origin, Duration::zero(), 400.0));
+    let gps = tokio::spawn(route.run(inputs.fixes, origin, Duration::zero(), 400.0));
+    drop(inputs.hotlists);
+    assert_eq!(camera.await.expect("camera replay") as u64, expected_reads);
+    gps.await.expect("gps replay");
+    let (car, stats) = pipeline.join().await.expect("pipeline drains");
+
+    assert_eq!(stats.reads_stored, expected_reads, "every read is stored");
+    assert_eq!(camera_stats.snapshot().rejected, 0);
+    let reads = car.recent_reads(10_000).expect("reads");
+    assert_eq!(reads.len() as u64, expected_reads);
+    let (route_fixes, _) = read_nmea_fixes(ROUTE);
+    for r in &reads {
+        let (lat, lon) =
+            expected_position(&route_fixes, r.captured_at).expect("read within the route");
+        let (got_lat, got_lon) = (r.lat.expect("lat"), r.lon.expect("lon"));
+        assert!(
+            (got_lat - lat).abs() < 1e-7 && (got_lon - lon).abs() < 1e-7,
+            "{} at {}: got {got_lat},{got_lon}, route says {lat},{lon}",
+            r.plate,
+            r.captured_at
+        );
+        assert!(
+            matches!(r.fix_quality.as_str(), "interpolated" | "fix"),
+            "{}: {}",
+            r.plate,
+            r.fix_quality
+        );
+    }
+
+    let hits = |plate: &str| -> Vec<(String, String, bool)> {
+        let mut stmt = car
+            .connection()
+            .prepare(
+                "SELECT read_plate, match_kind, state_mismatch FROM hits WHERE listed_plate = ?1",
+            )
+            .expect("hits query");
+        stmt.query_map([plate], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .expect("hits")
+            .collect::<Result<_, _>>()
+            .expect("hits")
+    };
+    assert_eq!(
+        hits("KXT482"),
+        vec![("KXT482".into(), "exact".into(), false)]
+    );
+    assert_eq!(
+        hits("HJM207"),
+        vec![("HJM207".into(), "exact".into(), true)],
+        "another state is labelled so"
+    );
+    assert_eq!(
+        hits("719ZPT"),
+        vec![("719ZPT".into(), "alternative".into(), false)],
+        "matched on the second reading"
+    );
+    assert_eq!(
+        hits("BRW9913").len(),
+        2,
+        "both reads of a car read twice are hits"
+    );
+    assert_eq!(stats.hits_stored, 6);
+    assert_eq!(
+        stats.alerts, 5,
+        "the second read of the same car within a minute is not a second alert"
+    );
+    car.close().expect("close");
+}
+
+/// Takes its time over each frame and sees one plate in it.
+struct SlowRecognizer {
+    seen: AtomicU32,
+}
+
+impl Recognizer for SlowRecognizer {
+    fn recognize(&self, frame: &Frame) -> Result<Vec<PlateObservation>, RecognizerError> {
+        std::thread::sleep(StdDuration::from_millis(20));
+        let n = self.seen.fetch_add(1, Ordering::SeqCst);
+        Ok(vec![observation(
+            &format!("FRM{n}"),
+            None,
+            frame.captured_at,
+        )])
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_overload_frames_are_dropped_and_counted_but_reads_are_not() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let car = store(dir.path(), "CAR-2");
+    let recognizer = Arc::new(SlowRecognizer {
+        seen: AtomicU32::new(0),
+    });
+    let (pipeline, inputs) = Pipeline::start(
+        PipelineConfig::default(),
+        car,
+        HotlistIndex::default(),
+        Some(recognizer.clone()),
+    );
+    let frames = inputs
+        .frames
+        .clone()
+        .expect("frame input with a recogniser");
+    let mut accepted = 0u32;
+    for i in 0..200 {
+        let frame = Frame {
+            camera: "front".into(),
+            captured_at: Utc::now(),
+            data: Arc::from(vec![0xFF, 0xD8, 0xFF, i as u8]),
+        };
+        if frames.offer(frame) {
+            accepted += 1;
+        }
+        tokio::time::sleep(StdDuration::from_millis(1)).await;
+    }
+    drop(frames);
+    drop(inputs);
+    let (car, stats) = pipeline.join().await.expect("pipeline drains");
+    assert_eq!(stats.frames_received, 200);
+    assert!(
+        stats.frames_dropped > 0,
+        "a recogniser at 50 frames/s cannot keep up with 1000/s"
+    );
+    assert_eq!(
+        stats.frames_dropped + u64::from(accepted),
+        200,
+        "every frame is accepted or counted as dropped"
+    );
+    let recognised = u64::from(recognizer.seen.load(Ordering::SeqCst));
+    assert_eq!(recognised, u64::from(accepted));
+    assert_eq!(
+        stats.reads_stored, recognised,
+        "every read from a recognised frame is stored"
+    );
+    assert_eq!(
+        car.recent_reads(1000).expect("reads").len() as u64,
+        recognised
+    );
+    car.close().expect("close");
+}

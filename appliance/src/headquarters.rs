@@ -41,16 +41,25 @@ impl HqLink {
     /// received from headquarters. Each side resumes from its own record of what it holds.
     pub async fn exchange(&self) -> anyhow::Result<SyncTotals> {
         let link = self.clone();
-        tokio::task::spawn_blocking(move || link.exchange_blocking()).await.context("sync task")?
+        tokio::task::spawn_blocking(move || link.exchange_blocking())
+            .await
+            .context("sync task")?
     }
 
     fn exchange_blocking(&self) -> anyhow::Result<SyncTotals> {
-        let mut car = CrConnection::open(&self.car_db).with_context(|| format!("opening {}", self.car_db.display()))?;
-        let mut hq = CrConnection::open(&self.hq_db).with_context(|| format!("opening {}", self.hq_db.display()))?;
-        let up = alpr_sync::pull(&car, &mut hq, BATCH_ROWS).context("sending changes to headquarters")?;
-        let down = alpr_sync::pull(&hq, &mut car, BATCH_ROWS).context("receiving changes from headquarters")?;
+        let mut car = CrConnection::open(&self.car_db)
+            .with_context(|| format!("opening {}", self.car_db.display()))?;
+        let mut hq = CrConnection::open(&self.hq_db)
+            .with_context(|| format!("opening {}", self.hq_db.display()))?;
+        let up = alpr_sync::pull(&car, &mut hq, BATCH_ROWS)
+            .context("sending changes to headquarters")?;
+        let down = alpr_sync::pull(&hq, &mut car, BATCH_ROWS)
+            .context("receiving changes from headquarters")?;
         car.close()?;
         hq.close()?;
-        Ok(SyncTotals { to_hq: up.changes as u64, to_car: down.changes as u64 })
+        Ok(SyncTotals {
+            to_hq: up.changes as u64,
+            to_car: down.changes as u64,
+        })
     }
 }

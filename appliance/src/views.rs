@@ -8,13 +8,25 @@ use crate::model::{Hit, Read};
 pub fn read_view(r: &Read) -> ReadView {
     let o = &r.observation;
     ReadView {
-        time: o.captured_at.with_timezone(&Local).format("%H:%M:%S").to_string(),
+        time: o
+            .captured_at
+            .with_timezone(&Local)
+            .format("%H:%M:%S")
+            .to_string(),
         camera: o.camera.clone(),
         plate: o.plate.clone(),
         state: o.state.clone().unwrap_or_default(),
         confidence_pct: (o.confidence * 100.0).round().clamp(0.0, 100.0) as u8,
-        position: r.position.as_ref().map(|p| format!("{:.5},{:.5}", p.lat, p.lon)).unwrap_or_default(),
-        position_quality: r.position.as_ref().map_or("no fix", |p| p.quality.as_str()).to_string(),
+        position: r
+            .position
+            .as_ref()
+            .map(|p| format!("{:.5},{:.5}", p.lat, p.lon))
+            .unwrap_or_default(),
+        position_quality: r
+            .position
+            .as_ref()
+            .map_or("no fix", |p| p.quality.as_str())
+            .to_string(),
     }
 }
 

@@ -125,7 +125,10 @@ impl EpochAssembler {
                 set(&mut e.date, d.fix_date);
                 set(&mut e.lat, d.lat);
                 set(&mut e.lon, d.lon);
-                set(&mut e.speed_mps, d.speed_over_ground.map(|k| f64::from(k) * KNOTS_TO_MPS));
+                set(
+                    &mut e.speed_mps,
+                    d.speed_over_ground.map(|k| f64::from(k) * KNOTS_TO_MPS),
+                );
                 set(&mut e.track_deg, d.true_course.map(f64::from));
             }
             ParseResult::GSA(d) => {
@@ -137,7 +140,10 @@ impl EpochAssembler {
                 set(&mut e.hdop, d.hdop.map(f64::from));
             }
             ParseResult::VTG(d) => {
-                set(&mut e.speed_mps, d.speed_over_ground.map(|k| f64::from(k) * KNOTS_TO_MPS));
+                set(
+                    &mut e.speed_mps,
+                    d.speed_over_ground.map(|k| f64::from(k) * KNOTS_TO_MPS),
+                );
                 set(&mut e.track_deg, d.true_course.map(f64::from));
             }
             ParseResult::ZDA(d) => set(&mut e.date, d.utc_date()),
@@ -151,19 +157,27 @@ impl EpochAssembler {
         let date = match (e.date, self.last_date, self.last_time) {
             (Some(d), _, _) => Some(d),
             // The date only comes on RMC; past midnight without a new RMC, the day has turned.
-            (None, Some(d), Some(prev)) if time < prev && prev - time > Duration::hours(12) => d.succ_opt(),
+            (None, Some(d), Some(prev)) if time < prev && prev - time > Duration::hours(12) => {
+                d.succ_opt()
+            }
             (None, d, _) => d,
         };
         self.last_time = Some(time);
         if date.is_some() {
             self.last_date = date;
         }
-        let usable = e.gga_valid.unwrap_or(true) && e.rmc_valid.unwrap_or(true) && e.gsa_mode != Some(FixMode::None);
+        let usable = e.gga_valid.unwrap_or(true)
+            && e.rmc_valid.unwrap_or(true)
+            && e.gsa_mode != Some(FixMode::None);
         let (Some(date), Some(lat), Some(lon), true) = (date, e.lat, e.lon, usable) else {
             self.stats.epochs_without_fix += 1;
             return None;
         };
-        let mode = e.gsa_mode.unwrap_or(if e.alt_m.is_some() { FixMode::ThreeD } else { FixMode::TwoD });
+        let mode = e.gsa_mode.unwrap_or(if e.alt_m.is_some() {
+            FixMode::ThreeD
+        } else {
+            FixMode::TwoD
+        });
         self.stats.fixes += 1;
         Some(Fix {
             time: NaiveDateTime::new(date, time).and_utc(),
@@ -233,7 +247,8 @@ mod tests {
 
     #[test]
     fn bad_checksums_and_noise_are_counted_not_fatal() {
-        let mut bad = frame_sentence("GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,");
+        let mut bad =
+            frame_sentence("GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,");
         bad.replace_range(bad.len() - 2.., "00");
         let (f, stats) = fixes(&[
             "\u{1}\u{2}garbage".to_string(),

@@ -35,7 +35,10 @@ impl NmeaReplay {
     pub fn parse(text: &str) -> Result<Self, ReplayError> {
         let (fixes, stats) = read_nmea_fixes(text);
         if fixes.is_empty() {
-            return Err(ReplayError::NoFixes { read: stats.read, rejected: stats.rejected });
+            return Err(ReplayError::NoFixes {
+                read: stats.read,
+                rejected: stats.rejected,
+            });
         }
         Ok(Self { fixes, stats })
     }
@@ -52,13 +55,27 @@ impl NmeaReplay {
     /// Sends every fix into `tx` at its recorded pace (sped up by `speed`) counted from the recorded
     /// moment `origin`, which is now; fix times are moved by `shift`. Returns how many were sent
     /// before the receiver left.
-    pub async fn run(self, tx: mpsc::Sender<Fix>, origin: DateTime<Utc>, shift: Duration, speed: f64) -> usize {
-        let speed = if speed.is_finite() && speed > 0.0 { speed } else { 1.0 };
+    pub async fn run(
+        self,
+        tx: mpsc::Sender<Fix>,
+        origin: DateTime<Utc>,
+        shift: Duration,
+        speed: f64,
+    ) -> usize {
+        let speed = if speed.is_finite() && speed > 0.0 {
+            speed
+        } else {
+            1.0
+        };
         let started = tokio::time::Instant::now();
         let first = origin;
         let mut sent = 0;
         for mut fix in self.fixes {
-            let offset = (fix.time - first).to_std().unwrap_or_default().as_secs_f64() / speed;
+            let offset = (fix.time - first)
+                .to_std()
+                .unwrap_or_default()
+                .as_secs_f64()
+                / speed;
             tokio::time::sleep_until(started + StdDuration::from_secs_f64(offset)).await;
             fix.time += shift;
             if tx.send(fix).await.is_err() {

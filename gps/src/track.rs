@@ -60,7 +60,11 @@ pub struct TrackLimits {
 
 impl Default for TrackLimits {
     fn default() -> Self {
-        Self { max_gap: Duration::seconds(5), stale_after: Duration::seconds(10), keep: Duration::minutes(10) }
+        Self {
+            max_gap: Duration::seconds(5),
+            stale_after: Duration::seconds(10),
+            keep: Duration::minutes(10),
+        }
     }
 }
 
@@ -73,7 +77,10 @@ pub struct Track {
 
 impl Track {
     pub fn new(limits: TrackLimits) -> Self {
-        Self { fixes: VecDeque::new(), limits }
+        Self {
+            fixes: VecDeque::new(),
+            limits,
+        }
     }
 
     /// Adds a fix; one older than the newest already held is placed in order.
@@ -85,7 +92,11 @@ impl Track {
             self.fixes.insert(at, fix);
         }
         if let Some(newest) = self.fixes.back().map(|f| f.time) {
-            while self.fixes.front().is_some_and(|f| newest - f.time > self.limits.keep) {
+            while self
+                .fixes
+                .front()
+                .is_some_and(|f| newest - f.time > self.limits.keep)
+            {
                 self.fixes.pop_front();
             }
         }
@@ -113,23 +124,48 @@ impl Track {
                     / span.num_microseconds().unwrap_or(1).max(1) as f64;
                 let lat = prev.lat + (next.lat - prev.lat) * frac;
                 let lon = prev.lon + (next.lon - prev.lon) * frac;
-                let quality =
-                    if span > self.limits.max_gap { PositionQuality::GapTooLong } else { PositionQuality::Interpolated };
+                let quality = if span > self.limits.max_gap {
+                    PositionQuality::GapTooLong
+                } else {
+                    PositionQuality::Interpolated
+                };
                 let nearest = since_prev.min(next.time - t);
                 let base = if frac < 0.5 { prev } else { next };
                 Some(tagged(base, lat, lon, quality, nearest.num_milliseconds()))
             }
             None => {
-                let quality =
-                    if since_prev > self.limits.stale_after { PositionQuality::Stale } else { PositionQuality::LastFix };
-                Some(tagged(prev, prev.lat, prev.lon, quality, since_prev.num_milliseconds()))
+                let quality = if since_prev > self.limits.stale_after {
+                    PositionQuality::Stale
+                } else {
+                    PositionQuality::LastFix
+                };
+                Some(tagged(
+                    prev,
+                    prev.lat,
+                    prev.lon,
+                    quality,
+                    since_prev.num_milliseconds(),
+                ))
             }
         }
     }
 }
 
-fn tagged(base: &Fix, lat: f64, lon: f64, quality: PositionQuality, fix_age_ms: i64) -> TaggedPosition {
-    TaggedPosition { lat, lon, quality, fix_age_ms, mode: base.mode, hdop: base.hdop }
+fn tagged(
+    base: &Fix,
+    lat: f64,
+    lon: f64,
+    quality: PositionQuality,
+    fix_age_ms: i64,
+) -> TaggedPosition {
+    TaggedPosition {
+        lat,
+        lon,
+        quality,
+        fix_age_ms,
+        mode: base.mode,
+        hdop: base.hdop,
+    }
 }
 
 #[cfg(test)]
@@ -151,7 +187,8 @@ mod tests {
     }
 
     fn at(secs: f64) -> DateTime<Utc> {
-        DateTime::from_timestamp_micros(((1_700_000_000.0 + secs) * 1e6) as i64).expect("valid time")
+        DateTime::from_timestamp_micros(((1_700_000_000.0 + secs) * 1e6) as i64)
+            .expect("valid time")
     }
 
     #[test]
@@ -161,7 +198,10 @@ mod tests {
         t.push(fix(2, 41.002, -91.004));
         let p = t.position_at(at(0.5)).expect("bracketed");
         assert_eq!(p.quality, PositionQuality::Interpolated);
-        assert!((p.lat - 41.0005).abs() < 1e-9 && (p.lon + 91.001).abs() < 1e-9, "{p:?}");
+        assert!(
+            (p.lat - 41.0005).abs() < 1e-9 && (p.lon + 91.001).abs() < 1e-9,
+            "{p:?}"
+        );
         assert_eq!(p.fix_age_ms, 500);
     }
 
@@ -170,20 +210,42 @@ mod tests {
         let mut t = Track::new(TrackLimits::default());
         t.push(fix(0, 41.0, -91.0));
         t.push(fix(30, 41.1, -91.0));
-        assert_eq!(t.position_at(at(10.0)).map(|p| p.quality), Some(PositionQuality::GapTooLong));
-        assert_eq!(t.position_at(at(33.0)).map(|p| p.quality), Some(PositionQuality::LastFix));
-        assert_eq!(t.position_at(at(45.0)).map(|p| p.quality), Some(PositionQuality::Stale));
+        assert_eq!(
+            t.position_at(at(10.0)).map(|p| p.quality),
+            Some(PositionQuality::GapTooLong)
+        );
+        assert_eq!(
+            t.position_at(at(33.0)).map(|p| p.quality),
+            Some(PositionQuality::LastFix)
+        );
+        assert_eq!(
+            t.position_at(at(45.0)).map(|p| p.quality),
+            Some(PositionQuality::Stale)
+        );
         assert_eq!(t.position_at(at(-1.0)), None);
-        assert_eq!(t.position_at(at(30.0)).map(|p| p.quality), Some(PositionQuality::Fix));
+        assert_eq!(
+            t.position_at(at(30.0)).map(|p| p.quality),
+            Some(PositionQuality::Fix)
+        );
     }
 
     #[test]
     fn out_of_order_fixes_are_placed_in_order_and_old_ones_forgotten() {
-        let mut t = Track::new(TrackLimits { keep: Duration::seconds(60), ..TrackLimits::default() });
+        let mut t = Track::new(TrackLimits {
+            keep: Duration::seconds(60),
+            ..TrackLimits::default()
+        });
         t.push(fix(2, 41.002, -91.0));
         t.push(fix(0, 41.0, -91.0));
-        assert_eq!(t.position_at(at(1.0)).map(|p| p.quality), Some(PositionQuality::Interpolated));
+        assert_eq!(
+            t.position_at(at(1.0)).map(|p| p.quality),
+            Some(PositionQuality::Interpolated)
+        );
         t.push(fix(100, 41.1, -91.0));
-        assert_eq!(t.position_at(at(1.0)), None, "fixes older than keep are dropped");
+        assert_eq!(
+            t.position_at(at(1.0)),
+            None,
+            "fixes older than keep are dropped"
+        );
     }
 }

@@ -65,7 +65,10 @@ pub struct ImageStore {
 impl ImageStore {
     pub fn open(root: impl Into<PathBuf>) -> Result<Self, ImageStoreError> {
         let root = root.into();
-        fs::create_dir_all(&root).map_err(|source| ImageStoreError::Io { path: root.clone(), source })?;
+        fs::create_dir_all(&root).map_err(|source| ImageStoreError::Io {
+            path: root.clone(),
+            source,
+        })?;
         Ok(Self { root })
     }
 
@@ -76,7 +79,9 @@ impl ImageStore {
     /// Where an image with this hash and format lives.
     pub fn path_of(&self, sha256: &str, format: ImageFormat) -> PathBuf {
         let shard = sha256.get(..2).unwrap_or("00");
-        self.root.join(shard).join(format!("{sha256}.{}", format.extension()))
+        self.root
+            .join(shard)
+            .join(format!("{sha256}.{}", format.extension()))
     }
 
     /// Stores `bytes` (durably: written, synced, then renamed into place) unless already present.
@@ -87,12 +92,19 @@ impl ImageStore {
         })?;
         let sha256 = hex::encode(Sha256::digest(bytes));
         let path = self.path_of(&sha256, format);
-        let image = ImageRef { sha256, format, bytes: bytes.len() as u64 };
+        let image = ImageRef {
+            sha256,
+            format,
+            bytes: bytes.len() as u64,
+        };
         if path.exists() {
             return Ok(image);
         }
         let dir = path.parent().unwrap_or(&self.root);
-        let io = |source| ImageStoreError::Io { path: path.clone(), source };
+        let io = |source| ImageStoreError::Io {
+            path: path.clone(),
+            source,
+        };
         fs::create_dir_all(dir).map_err(io)?;
         let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
         tmp.write_all(bytes).map_err(io)?;
@@ -104,11 +116,17 @@ impl ImageStore {
     /// Reads an image back, checking it still matches its hash.
     pub fn get(&self, image: &ImageRef) -> Result<Vec<u8>, ImageStoreError> {
         let path = self.path_of(&image.sha256, image.format);
-        let bytes = fs::read(&path).map_err(|source| ImageStoreError::Io { path: path.clone(), source })?;
+        let bytes = fs::read(&path).map_err(|source| ImageStoreError::Io {
+            path: path.clone(),
+            source,
+        })?;
         if hex::encode(Sha256::digest(&bytes)) != image.sha256 {
             return Err(ImageStoreError::Io {
                 path,
-                source: std::io::Error::new(std::io::ErrorKind::InvalidData, "content does not match its sha256"),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "content does not match its sha256",
+                ),
             });
         }
         Ok(bytes)
@@ -130,7 +148,10 @@ mod tests {
         assert_eq!(a.format, ImageFormat::Jpeg);
         assert_eq!(store.get(&a).expect("get"), jpeg);
         fs::write(store.path_of(&a.sha256, a.format), b"\xFF\xD8\xFFtampered").expect("tamper");
-        assert!(store.get(&a).is_err(), "a changed file no longer matches its name");
+        assert!(
+            store.get(&a).is_err(),
+            "a changed file no longer matches its name"
+        );
     }
 
     #[test]

@@ -63,12 +63,21 @@ impl From<&SqlValue> for Value {
 /// Changes recorded in `conn` after `since` (its own `db_version`), oldest first, at most `limit`
 /// rows, leaving out those that originated at `exclude_site` (the peer they would go to already
 /// has them).
-pub fn changes_since(conn: &Connection, since: i64, exclude_site: Option<&[u8]>, limit: usize) -> Result<Vec<Change>> {
+pub fn changes_since(
+    conn: &Connection,
+    since: i64,
+    exclude_site: Option<&[u8]>,
+    limit: usize,
+) -> Result<Vec<Change>> {
     changes_between(conn, since, i64::MAX, exclude_site, limit)
 }
 
 /// Every change `conn` recorded at exactly `db_version`, leaving out `exclude_site`'s.
-pub fn changes_at(conn: &Connection, db_version: i64, exclude_site: Option<&[u8]>) -> Result<Vec<Change>> {
+pub fn changes_at(
+    conn: &Connection,
+    db_version: i64,
+    exclude_site: Option<&[u8]>,
+) -> Result<Vec<Change>> {
     changes_between(conn, db_version - 1, db_version, exclude_site, usize::MAX)
 }
 
@@ -104,7 +113,8 @@ fn changes_between(
             })
         })
         .context("reading crsql_changes")?;
-    rows.collect::<rusqlite::Result<Vec<_>>>().context("reading crsql_changes")
+    rows.collect::<rusqlite::Result<Vec<_>>>()
+        .context("reading crsql_changes")
 }
 
 /// Merges `changes` into the store inside the caller's transaction (or autocommit), returning how

@@ -24,13 +24,19 @@ impl CrConnection {
         let where_ = path.display().to_string();
         let conn = Connection::open_with_flags(
             path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .context(format!("opening {where_}"))?;
-        conn.busy_timeout(Duration::from_secs(10)).context(format!("setting busy timeout on {where_}"))?;
-        conn.pragma_update(None, "journal_mode", "WAL").context(format!("switching {where_} to WAL"))?;
-        conn.pragma_update(None, "synchronous", "NORMAL").context(format!("setting synchronous on {where_}"))?;
-        conn.pragma_update(None, "foreign_keys", "ON").context(format!("enabling foreign keys on {where_}"))?;
+        conn.busy_timeout(Duration::from_secs(10))
+            .context(format!("setting busy timeout on {where_}"))?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .context(format!("switching {where_} to WAL"))?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .context(format!("setting synchronous on {where_}"))?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .context(format!("enabling foreign keys on {where_}"))?;
         Self::load_into(conn, &where_)
     }
 
@@ -42,18 +48,21 @@ impl CrConnection {
 
     fn load_into(conn: Connection, where_: &str) -> Result<Self> {
         let ext = extension_path()?;
-        load_extension(&conn, &ext).context(format!("loading cr-sqlite {} into {where_}", ext.display()))?;
+        load_extension(&conn, &ext)
+            .context(format!("loading cr-sqlite {} into {where_}", ext.display()))?;
         Ok(Self { conn: Some(conn) })
     }
 
     /// This store's cr-sqlite site id: 16 bytes, created with the database file.
     pub fn site_id(&self) -> Result<Vec<u8>> {
-        self.query_row("SELECT crsql_site_id()", [], |r| r.get(0)).context("reading crsql_site_id()")
+        self.query_row("SELECT crsql_site_id()", [], |r| r.get(0))
+            .context("reading crsql_site_id()")
     }
 
     /// The store's current logical clock, advanced by every committed change to a CRR table.
     pub fn db_version(&self) -> Result<i64> {
-        self.query_row("SELECT crsql_db_version()", [], |r| r.get(0)).context("reading crsql_db_version()")
+        self.query_row("SELECT crsql_db_version()", [], |r| r.get(0))
+            .context("reading crsql_db_version()")
     }
 
     /// Closes the connection after finalising cr-sqlite, reporting any error.
@@ -63,7 +72,8 @@ impl CrConnection {
 
     fn finish(&mut self) -> Result<()> {
         if let Some(conn) = self.conn.take() {
-            conn.query_row("SELECT crsql_finalize()", [], |_| Ok(())).context("crsql_finalize()")?;
+            conn.query_row("SELECT crsql_finalize()", [], |_| Ok(()))
+                .context("crsql_finalize()")?;
             conn.close().map_err(|(_, e)| e).context("closing store")?;
         }
         Ok(())

@@ -27,6 +27,9 @@ pub(crate) trait SqliteContext<T> {
 
 impl<T> SqliteContext<T> for rusqlite::Result<T> {
     fn context(self, context: impl Into<String>) -> Result<T> {
-        self.map_err(|source| Error::Sqlite { context: context.into(), source })
+        self.map_err(|source| Error::Sqlite {
+            context: context.into(),
+            source,
+        })
     }
 }

@@ -29,26 +29,37 @@ pub fn extension_path() -> Result<PathBuf> {
     EXTRACTED
         .get_or_init(|| extract().map_err(|e| e.to_string()))
         .clone()
-        .map_err(|reason| Error::Extension { path: extraction_dir(), reason })
+        .map_err(|reason| Error::Extension {
+            path: extraction_dir(),
+            reason,
+        })
 }
 
 fn extraction_dir() -> PathBuf {
-    let base = std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
+    let base = std::env::var_os("XDG_RUNTIME_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
     // The uid keeps users apart on a shared /tmp; the directory is created 0700 below.
     base.join(format!("alpr-crsqlite-{}", uid()))
 }
 
 fn uid() -> u32 {
-    std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m)).unwrap_or(0)
+    std::fs::metadata("/proc/self")
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m))
+        .unwrap_or(0)
 }
 
 fn extract() -> std::io::Result<PathBuf> {
     use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
     let digest = hex::encode(Sha256::digest(EMBEDDED));
     let dir = extraction_dir();
-    fs::DirBuilder::new().recursive(true).mode(0o700).create(&dir)?;
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir)?;
     let meta = fs::metadata(&dir)?;
-    if meta.permissions().mode() & 0o022 != 0 || std::os::unix::fs::MetadataExt::uid(&meta) != uid() {
+    if meta.permissions().mode() & 0o022 != 0 || std::os::unix::fs::MetadataExt::uid(&meta) != uid()
+    {
         return Err(std::io::Error::other(format!(
             "{} is writable by others or not ours: refusing to load code from it",
             dir.display()
@@ -63,11 +74,15 @@ fn extract() -> std::io::Result<PathBuf> {
     tmp.as_file().sync_all()?;
     tmp.persist(&path).map_err(|e| e.error)?;
     if !matches_digest(&path, &digest) {
-        return Err(std::io::Error::other("written extension does not match its digest"));
+        return Err(std::io::Error::other(
+            "written extension does not match its digest",
+        ));
     }
     Ok(path)
 }
 
 fn matches_digest(path: &Path, digest: &str) -> bool {
-    fs::read(path).map(|bytes| hex::encode(Sha256::digest(bytes)) == digest).unwrap_or(false)
+    fs::read(path)
+        .map(|bytes| hex::encode(Sha256::digest(bytes)) == digest)
+        .unwrap_or(false)
 }

@@ -24,7 +24,9 @@ pub struct PullStats {
 
 /// The sender `db_version` up to which `store` holds `peer_site_id`'s changes (0 for none).
 pub fn received_watermark(store: &CrConnection, peer_site_id: &[u8]) -> Result<i64> {
-    store.execute_batch(WATERMARK_TABLE).context("creating alpr_sync_received")?;
+    store
+        .execute_batch(WATERMARK_TABLE)
+        .context("creating alpr_sync_received")?;
     store
         .query_row(
             "SELECT db_version FROM alpr_sync_received WHERE peer_site_id = ?1",
@@ -42,15 +44,26 @@ pub fn received_watermark(store: &CrConnection, peer_site_id: &[u8]) -> Result<i
 pub fn pull(from: &CrConnection, to: &mut CrConnection, batch_rows: usize) -> Result<PullStats> {
     let from_site = from.site_id()?;
     let to_site = to.site_id()?;
-    let mut stats = PullStats { changes: 0, through_db_version: received_watermark(to, &from_site)? };
+    let mut stats = PullStats {
+        changes: 0,
+        through_db_version: received_watermark(to, &from_site)?,
+    };
     loop {
-        let mut batch = changes_since(from, stats.through_db_version, Some(&to_site), batch_rows.max(1))?;
+        let mut batch = changes_since(
+            from,
+            stats.through_db_version,
+            Some(&to_site),
+            batch_rows.max(1),
+        )?;
         if batch.is_empty() {
             return Ok(stats);
         }
         // A db_version is one transaction at the sender; never split one across batches, so a
         // batch that commits holds every change of every version up to its watermark.
-        let last_version = batch.last().map(|c| c.db_version).unwrap_or(stats.through_db_version);
+        let last_version = batch
+            .last()
+            .map(|c| c.db_version)
+            .unwrap_or(stats.through_db_version);
         if batch.len() >= batch_rows {
             batch.retain(|c| c.db_version < last_version);
             batch.extend(changes_at(from, last_version, Some(&to_site))?);

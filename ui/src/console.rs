@@ -25,7 +25,11 @@ impl<W: Write> Console<W> {
 
     pub fn hit(&mut self, h: &HitView) -> std::io::Result<()> {
         let state_note = if h.state_mismatch {
-            format!(" STATE DIFFERS: listed {} read {}", or_unknown(&h.listed_state), or_unknown(&h.read.state))
+            format!(
+                " STATE DIFFERS: listed {} read {}",
+                or_unknown(&h.listed_state),
+                or_unknown(&h.read.state)
+            )
         } else {
             String::new()
         };
@@ -53,7 +57,11 @@ impl<W: Write> Console<W> {
 }
 
 fn read_line(r: &ReadView) -> String {
-    let position = if r.position.is_empty() { "no position".to_string() } else { r.position.clone() };
+    let position = if r.position.is_empty() {
+        "no position".to_string()
+    } else {
+        r.position.clone()
+    };
     format!(
         "{} {:<10} {:<2} {:>3}% cam {} @ {} ({})",
         r.time,
@@ -107,9 +115,18 @@ mod tests {
     #[test]
     fn summary_names_every_count() {
         let mut c = Console::new(Vec::new());
-        c.summary(&SummaryView { reads: 3, hits: 1, alerts: 1, rows_synced: 9, ..Default::default() })
-            .expect("write to vec");
+        c.summary(&SummaryView {
+            reads: 3,
+            hits: 1,
+            alerts: 1,
+            rows_synced: 9,
+            ..Default::default()
+        })
+        .expect("write to vec");
         let text = String::from_utf8(c.into_inner()).expect("utf8");
-        assert_eq!(text, "SUMMARY reads=3 hits=1 alerts=1 rows_synced=9 frames_dropped=0 camera_lines_rejected=0\n");
+        assert_eq!(
+            text,
+            "SUMMARY reads=3 hits=1 alerts=1 rows_synced=9 frames_dropped=0 camera_lines_rejected=0\n"
+        );
     }
 }

@@ -51,7 +51,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         anyhow::bail!("--speed must be a positive number, not {}", args.speed);
     }
     if !(args.sync_every.is_finite() && args.sync_every > 0.0) {
-        anyhow::bail!("--sync-every must be a positive number of seconds, not {}", args.sync_every);
+        anyhow::bail!(
+            "--sync-every must be a positive number of seconds, not {}",
+            args.sync_every
+        );
     }
     if !args.headless {
         tracing::warn!("this build has no touchscreen UI yet: showing the patrol as text");
@@ -66,7 +69,11 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         sync_every: Duration::from_secs_f64(args.sync_every),
         car_id: args.car_id,
     };
-    println!("alpr demo: simulated patrol at {}x, stores in {}", options.speed, options.data_dir.display());
+    println!(
+        "alpr demo: simulated patrol at {}x, stores in {}",
+        options.speed,
+        options.data_dir.display()
+    );
     demo::run_demo(options, Console::new(std::io::stdout())).await?;
     Ok(())
 }
@@ -82,7 +89,11 @@ fn default_data_dir() -> anyhow::Result<PathBuf> {
 fn generate(out: &std::path::Path) -> anyhow::Result<()> {
     let files = demo::generate::generate();
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    for (name, text) in [("feed.jsonl", &files.feed), ("route.nmea", &files.route), ("hotlist.csv", &files.hotlist)] {
+    for (name, text) in [
+        ("feed.jsonl", &files.feed),
+        ("route.nmea", &files.route),
+        ("hotlist.csv", &files.hotlist),
+    ] {
         let path = out.join(name);
         std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
         println!("wrote {}", path.display());

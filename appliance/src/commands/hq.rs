@@ -26,10 +26,19 @@ pub async fn run(cmd: HqCommand) -> anyhow::Result<()> {
                 anyhow::bail!("{} holds no store ({DB_FILE} is missing)", car.display());
             }
             // Opening runs any pending migrations on both sides before changes move.
-            Store::open(&car, "unknown-car").context("opening the car's store")?.close()?;
-            Store::open(&hq, "HQ").context("opening headquarters' store")?.close()?;
-            let totals = HqLink::new(car.join(DB_FILE), hq.join(DB_FILE)).exchange().await?;
-            println!("synced: {} changes to headquarters, {} to the car", totals.to_hq, totals.to_car);
+            Store::open(&car, "unknown-car")
+                .context("opening the car's store")?
+                .close()?;
+            Store::open(&hq, "HQ")
+                .context("opening headquarters' store")?
+                .close()?;
+            let totals = HqLink::new(car.join(DB_FILE), hq.join(DB_FILE))
+                .exchange()
+                .await?;
+            println!(
+                "synced: {} changes to headquarters, {} to the car",
+                totals.to_hq, totals.to_car
+            );
             Ok(())
         }
     }

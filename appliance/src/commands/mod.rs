@@ -8,7 +8,11 @@ mod run;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "alpr", version, about = "In-car ALPR appliance: plate reads, hot lists, headquarters sync")]
+#[command(
+    name = "alpr",
+    version,
+    about = "In-car ALPR appliance: plate reads, hot lists, headquarters sync"
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,

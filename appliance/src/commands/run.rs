@@ -36,8 +36,14 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     let listener = TcpListener::bind(args.camera_listen)
         .await
         .with_context(|| format!("listening for smart cameras on {}", args.camera_listen))?;
-    let bound = listener.local_addr().context("reading the camera listener's address")?;
-    tracing::info!(hotlist_entries = index.len(), car = store.car_id(), "appliance starting");
+    let bound = listener
+        .local_addr()
+        .context("reading the camera listener's address")?;
+    tracing::info!(
+        hotlist_entries = index.len(),
+        car = store.car_id(),
+        "appliance starting"
+    );
 
     let (pipeline, inputs) = Pipeline::start(PipelineConfig::default(), store, index, None);
     let shutdown = CancellationToken::new();
@@ -50,11 +56,18 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     ));
     let gps = match &args.nmea_file {
         Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-            let replay = NmeaReplay::parse(&text).with_context(|| format!("replaying {}", path.display()))?;
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            let replay = NmeaReplay::parse(&text)
+                .with_context(|| format!("replaying {}", path.display()))?;
             let origin = replay.start().context("the NMEA log has no fix")?;
             let fixes = inputs.fixes.clone();
-            Some(tokio::spawn(replay.run(fixes, origin, Utc::now() - origin, 1.0)))
+            Some(tokio::spawn(replay.run(
+                fixes,
+                origin,
+                Utc::now() - origin,
+                1.0,
+            )))
         }
         None => None,
     };
@@ -74,7 +87,12 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     let cam = camera_stats.snapshot();
     println!(
         "stopped: reads={} hits={} alerts={} camera_lines={} camera_lines_rejected={} frames_dropped={}",
-        stats.reads_stored, stats.hits_stored, stats.alerts, cam.lines, cam.rejected, stats.frames_dropped
+        stats.reads_stored,
+        stats.hits_stored,
+        stats.alerts,
+        cam.lines,
+        cam.rejected,
+        stats.frames_dropped
     );
     Ok(())
 }

@@ -51,12 +51,18 @@ enum HotRead {
 }
 
 fn start() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 14, 22, 10, 0).single().unwrap_or_default()
+    Utc.with_ymd_and_hms(2026, 3, 14, 22, 10, 0)
+        .single()
+        .unwrap_or_default()
 }
 
 pub fn generate() -> DemoFiles {
     let mut rng = ChaCha8Rng::seed_from_u64(SEED);
-    DemoFiles { route: route(), feed: feed(&mut rng), hotlist: hotlist(&mut rng) }
+    DemoFiles {
+        route: route(),
+        feed: feed(&mut rng),
+        hotlist: hotlist(&mut rng),
+    }
 }
 
 fn position_at(t: f64) -> (f64, f64, f64) {
@@ -66,8 +72,15 @@ fn position_at(t: f64) -> (f64, f64, f64) {
     for (w, len) in WAYPOINTS.windows(2).zip(&legs) {
         if d <= *len {
             let f = if *len > 0.0 { d / len } else { 0.0 };
-            let track = (w[1].1 - w[0].1).atan2(w[1].0 - w[0].0).to_degrees().rem_euclid(360.0);
-            return (w[0].0 + (w[1].0 - w[0].0) * f, w[0].1 + (w[1].1 - w[0].1) * f, track);
+            let track = (w[1].1 - w[0].1)
+                .atan2(w[1].0 - w[0].0)
+                .to_degrees()
+                .rem_euclid(360.0);
+            return (
+                w[0].0 + (w[1].0 - w[0].0) * f,
+                w[0].1 + (w[1].1 - w[0].1) * f,
+                track,
+            );
         }
         d -= len;
     }
@@ -92,25 +105,41 @@ fn nmea_coord(value: f64, lat: bool) -> String {
     let v = value.abs();
     let deg = v.trunc();
     let min = (v - deg) * 60.0;
-    if lat { format!("{deg:02.0}{min:07.4},{hemi}") } else { format!("{deg:03.0}{min:07.4},{hemi}") }
+    if lat {
+        format!("{deg:02.0}{min:07.4},{hemi}")
+    } else {
+        format!("{deg:03.0}{min:07.4},{hemi}")
+    }
 }
 
 fn route() -> String {
     let total: f64 = WAYPOINTS.windows(2).map(|w| dist(w[0], w[1])).sum();
     let speed_knots = total / ROUTE_SECONDS as f64 / 0.514_444;
-    let mut out = String::from("# Demo patrol route: Coralville, Iowa loop, 1 Hz, made by `alpr demo generate`\n");
+    let mut out = String::from(
+        "# Demo patrol route: Coralville, Iowa loop, 1 Hz, made by `alpr demo generate`\n",
+    );
     for s in 0..=ROUTE_SECONDS {
         let t = start() + Duration::seconds(s);
         let (lat, lon, track) = position_at(s as f64);
         let hms = t.format("%H%M%S%.3f");
         let dmy = t.format("%d%m%y");
         let (la, lo) = (nmea_coord(lat, true), nmea_coord(lon, false));
-        let _ = writeln!(out, "{}", frame_sentence(&format!("GPGGA,{hms},{la},{lo},1,09,0.9,213.4,M,-31.2,M,,")));
-        let _ = writeln!(out, "{}", frame_sentence("GPGSA,A,3,02,05,12,15,18,21,24,25,29,,,,1.6,0.9,1.3"));
         let _ = writeln!(
             out,
             "{}",
-            frame_sentence(&format!("GPRMC,{hms},A,{la},{lo},{speed_knots:.1},{track:.1},{dmy},,,A"))
+            frame_sentence(&format!("GPGGA,{hms},{la},{lo},1,09,0.9,213.4,M,-31.2,M,,"))
+        );
+        let _ = writeln!(
+            out,
+            "{}",
+            frame_sentence("GPGSA,A,3,02,05,12,15,18,21,24,25,29,,,,1.6,0.9,1.3")
+        );
+        let _ = writeln!(
+            out,
+            "{}",
+            frame_sentence(&format!(
+                "GPRMC,{hms},A,{la},{lo},{speed_knots:.1},{track:.1},{dmy},,,A"
+            ))
         );
     }
     out
@@ -149,7 +178,14 @@ fn random_plate(rng: &mut ChaCha8Rng) -> String {
     p
 }
 
-fn event(camera: &str, plate: &str, state: &str, confidence: f64, t: DateTime<Utc>, alt: Option<(&str, f64)>) -> String {
+fn event(
+    camera: &str,
+    plate: &str,
+    state: &str,
+    confidence: f64,
+    t: DateTime<Utc>,
+    alt: Option<(&str, f64)>,
+) -> String {
     let mut v = serde_json::json!({
         "type": "read",
         "camera": camera,
@@ -168,25 +204,44 @@ fn feed(rng: &mut ChaCha8Rng) -> String {
     let mut lines: Vec<(DateTime<Utc>, String)> = Vec::new();
     let mut t_ms: i64 = 3_000;
     while t_ms < (ROUTE_SECONDS - 5) * 1000 {
-        let camera = if rng.random_bool(0.5) { "front-left" } else { "front-right" };
+        let camera = if rng.random_bool(0.5) {
+            "front-left"
+        } else {
+            "front-right"
+        };
         let plate = random_plate(rng);
         let state = STATES[rng.random_range(0..STATES.len())];
         let t = start() + Duration::milliseconds(t_ms);
-        lines.push((t, event(camera, &plate, state, rng.random_range(0.80..0.99), t, None)));
+        lines.push((
+            t,
+            event(camera, &plate, state, rng.random_range(0.80..0.99), t, None),
+        ));
         t_ms += rng.random_range(1_200..4_000);
     }
     let spacing = ROUTE_SECONDS * 1000 / (PASSED_HOT.len() as i64 + 1);
     for (i, (plate, _, seen_state, how)) in PASSED_HOT.iter().enumerate() {
         let t = start() + Duration::milliseconds(spacing * (i as i64 + 1) + 437);
         match how {
-            HotRead::Plain => lines.push((t, event("front-right", plate, seen_state, 0.94, t, None))),
+            HotRead::Plain => {
+                lines.push((t, event("front-right", plate, seen_state, 0.94, t, None)))
+            }
             HotRead::Twice => {
                 lines.push((t, event("front-left", plate, seen_state, 0.91, t, None)));
                 let t2 = t + Duration::milliseconds(1_300);
                 lines.push((t2, event("front-left", plate, seen_state, 0.95, t2, None)));
             }
             HotRead::AsAlternative(best) => {
-                lines.push((t, event("front-right", best, seen_state, 0.71, t, Some((plate, 0.66)))));
+                lines.push((
+                    t,
+                    event(
+                        "front-right",
+                        best,
+                        seen_state,
+                        0.71,
+                        t,
+                        Some((plate, 0.66)),
+                    ),
+                ));
             }
         }
     }
@@ -201,8 +256,18 @@ fn feed(rng: &mut ChaCha8Rng) -> String {
 
 fn hotlist(rng: &mut ChaCha8Rng) -> String {
     let mut out = String::from("plate,state,make,model,color,reason,priority,instructions\n");
-    let vehicles = [("TOYT", "CAM", "SIL"), ("HOND", "CIV", "BLK"), ("FORD", "F15", "WHI"), ("CHEV", "MAL", "BLU")];
-    let reasons = [("stolen vehicle", "high"), ("stolen plate", "high"), ("wanted person", "critical"), ("missing person", "high")];
+    let vehicles = [
+        ("TOYT", "CAM", "SIL"),
+        ("HOND", "CIV", "BLK"),
+        ("FORD", "F15", "WHI"),
+        ("CHEV", "MAL", "BLU"),
+    ];
+    let reasons = [
+        ("stolen vehicle", "high"),
+        ("stolen plate", "high"),
+        ("wanted person", "critical"),
+        ("missing person", "high"),
+    ];
     for (i, (plate, listed_state, _, _)) in PASSED_HOT.iter().enumerate() {
         let (make, model, color) = vehicles[i % vehicles.len()];
         let (reason, priority) = reasons[i % reasons.len()];
@@ -216,7 +281,11 @@ fn hotlist(rng: &mut ChaCha8Rng) -> String {
         let (make, model, color) = vehicles[i % vehicles.len()];
         let (reason, priority) = reasons[i % reasons.len()];
         let state = STATES[rng.random_range(0..STATES.len())];
-        let _ = writeln!(out, "{},{state},{make},{model},{color},{reason},{priority},", random_plate(rng));
+        let _ = writeln!(
+            out,
+            "{},{state},{make},{model},{color},{reason},{priority},",
+            random_plate(rng)
+        );
     }
     out
 }
@@ -228,9 +297,18 @@ mod tests {
     #[test]
     fn shipped_demo_files_are_what_the_generator_makes() {
         let g = generate();
-        assert!(g.feed == super::super::FEED, "appliance/demo/feed.jsonl is stale: run `alpr demo generate`");
-        assert!(g.route == super::super::ROUTE, "appliance/demo/route.nmea is stale: run `alpr demo generate`");
-        assert!(g.hotlist == super::super::HOTLIST, "appliance/demo/hotlist.csv is stale: run `alpr demo generate`");
+        assert!(
+            g.feed == super::super::FEED,
+            "appliance/demo/feed.jsonl is stale: run `alpr demo generate`"
+        );
+        assert!(
+            g.route == super::super::ROUTE,
+            "appliance/demo/route.nmea is stale: run `alpr demo generate`"
+        );
+        assert!(
+            g.hotlist == super::super::HOTLIST,
+            "appliance/demo/hotlist.csv is stale: run `alpr demo generate`"
+        );
     }
 
     #[test]

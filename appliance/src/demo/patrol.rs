@@ -49,12 +49,21 @@ pub async fn run_demo<W: std::io::Write + Send + 'static>(
     // Headquarters publishes the hot list; the car receives it through cr-sqlite, as in service.
     let mut hq = Store::open(&hq_dir, "HQ").context("opening the headquarters store")?;
     let entries = parse_csv_list(HOTLIST.as_bytes(), "embedded demo hot list")?;
-    hq.replace_hotlist(HOTLIST_ID, "Demo stolen and wanted", &entries, &crate::sha256_hex(HOTLIST.as_bytes()), "demo")
-        .context("loading the demo hot list at headquarters")?;
+    hq.replace_hotlist(
+        HOTLIST_ID,
+        "Demo stolen and wanted",
+        &entries,
+        &crate::sha256_hex(HOTLIST.as_bytes()),
+        "demo",
+    )
+    .context("loading the demo hot list at headquarters")?;
     hq.close()?;
     let car = Store::open(&car_dir, &options.car_id).context("opening the car's store")?;
     let link = HqLink::new(car.path().to_path_buf(), hq_dir.join(crate::store::DB_FILE));
-    let mut totals = link.exchange().await.context("first sync with headquarters")?;
+    let mut totals = link
+        .exchange()
+        .await
+        .context("first sync with headquarters")?;
     let index = HotlistIndex::build(car.active_hotlist_entries(Utc::now())?);
     tracing::info!(entries = index.len(), "hot lists loaded");
 
@@ -68,7 +77,11 @@ pub async fn run_demo<W: std::io::Write + Send + 'static>(
     let (pipeline, inputs) = Pipeline::start(PipelineConfig::default(), car, index, None);
     let printer = tokio::spawn(print_events(pipeline.subscribe(), console));
     let sync_stop = CancellationToken::new();
-    let syncer = tokio::spawn(sync_periodically(link.clone(), options.sync_every, sync_stop.clone()));
+    let syncer = tokio::spawn(sync_periodically(
+        link.clone(),
+        options.sync_every,
+        sync_stop.clone(),
+    ));
 
     let speed = options.speed;
     let camera = tokio::spawn(feed.run(inputs.observations, origin, shift, speed));
@@ -83,7 +96,10 @@ pub async fn run_demo<W: std::io::Write + Send + 'static>(
     sync_stop.cancel();
     totals += syncer.await.context("periodic sync")?;
     // Whatever the last interval left goes now, as when the car parks at the station.
-    totals += link.exchange().await.context("final sync with headquarters")?;
+    totals += link
+        .exchange()
+        .await
+        .context("final sync with headquarters")?;
 
     let summary = SummaryView {
         reads: stats.reads_stored,
@@ -95,13 +111,22 @@ pub async fn run_demo<W: std::io::Write + Send + 'static>(
     };
     let mut console = printer.await.context("console")?;
     console.summary(&summary).context("writing the summary")?;
-    Ok(DemoReport { summary, sync: totals })
+    Ok(DemoReport {
+        summary,
+        sync: totals,
+    })
 }
 
-async fn print_events<W: std::io::Write>(mut events: broadcast::Receiver<PipelineEvent>, mut console: Console<W>) -> Console<W> {
+async fn print_events<W: std::io::Write>(
+    mut events: broadcast::Receiver<PipelineEvent>,
+    mut console: Console<W>,
+) -> Console<W> {
     loop {
         let result = match events.recv().await {
-            Ok(PipelineEvent::Alert(m)) => m.hits.iter().try_for_each(|h| console.hit(&views::hit_view(&m.read, h))),
+            Ok(PipelineEvent::Alert(m)) => m
+                .hits
+                .iter()
+                .try_for_each(|h| console.hit(&views::hit_view(&m.read, h))),
             Ok(PipelineEvent::Stored(m)) => console.read(&views::read_view(&m.read)),
             Err(broadcast::error::RecvError::Lagged(n)) => {
                 tracing::warn!("console fell behind: {n} events not shown");

@@ -22,7 +22,10 @@ impl HotlistIndex {
         for e in entries {
             by_plate.entry(e.plate.clone()).or_default().push(e);
         }
-        Self { by_plate, entries: count }
+        Self {
+            by_plate,
+            entries: count,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -37,15 +40,21 @@ impl HotlistIndex {
     /// entry not yet expired. An entry is hit at most once per read, by the best reading.
     pub fn match_read(&self, read: &Read, now: DateTime<Utc>) -> Vec<Hit> {
         let o = &read.observation;
-        let readings = std::iter::once((o.plate.as_str(), MatchKind::Exact))
-            .chain(o.alternatives.iter().map(|a| (a.plate.as_str(), MatchKind::Alternative)));
+        let readings = std::iter::once((o.plate.as_str(), MatchKind::Exact)).chain(
+            o.alternatives
+                .iter()
+                .map(|a| (a.plate.as_str(), MatchKind::Alternative)),
+        );
         let mut hits: Vec<Hit> = Vec::new();
         for (plate, kind) in readings {
             for entry in self.by_plate.get(plate).into_iter().flatten() {
-                if entry.expires_at.is_some_and(|t| t <= now) || hits.iter().any(|h| h.entry.id == entry.id) {
+                if entry.expires_at.is_some_and(|t| t <= now)
+                    || hits.iter().any(|h| h.entry.id == entry.id)
+                {
                     continue;
                 }
-                let state_mismatch = matches!((&entry.state, &o.state), (Some(a), Some(b)) if a != b);
+                let state_mismatch =
+                    matches!((&entry.state, &o.state), (Some(a), Some(b)) if a != b);
                 hits.push(Hit {
                     id: new_id(),
                     read_id: read.id,
@@ -69,7 +78,11 @@ mod tests {
     use super::*;
     use crate::model::Priority;
 
-    fn entry(plate: &str, state: Option<&str>, expires_at: Option<DateTime<Utc>>) -> Arc<HotlistEntry> {
+    fn entry(
+        plate: &str,
+        state: Option<&str>,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Arc<HotlistEntry> {
         Arc::new(HotlistEntry {
             id: new_id(),
             list_id: "stolen".into(),
@@ -94,7 +107,13 @@ mod tests {
                 state: state.map(Into::into),
                 confidence: 0.9,
                 captured_at: Utc::now(),
-                alternatives: alternatives.iter().map(|p| Alternative { plate: (*p).into(), confidence: 0.3 }).collect(),
+                alternatives: alternatives
+                    .iter()
+                    .map(|p| Alternative {
+                        plate: (*p).into(),
+                        confidence: 0.3,
+                    })
+                    .collect(),
                 plate_crop: None,
                 context_image: None,
             },
@@ -116,13 +135,27 @@ mod tests {
         assert_eq!(hits[0].kind, MatchKind::Exact);
 
         let hits = index.match_read(&read("ABC123", Some("NE"), &[]), now);
-        assert!(hits[0].state_mismatch, "a plate from another state is labelled so");
+        assert!(
+            hits[0].state_mismatch,
+            "a plate from another state is labelled so"
+        );
 
         let hits = index.match_read(&read("XYZ780", None, &["XYZ789"]), now);
         assert_eq!((hits.len(), hits[0].kind), (1, MatchKind::Alternative));
-        assert!(!hits[0].state_mismatch, "an unknown read state is not a mismatch");
+        assert!(
+            !hits[0].state_mismatch,
+            "an unknown read state is not a mismatch"
+        );
 
-        assert!(index.match_read(&read("OLD111", None, &[]), now).is_empty(), "expired entries never match");
-        assert!(index.match_read(&read("ABC124", Some("IA"), &["ABC123", "ABC123"]), now).len() == 1);
+        assert!(
+            index.match_read(&read("OLD111", None, &[]), now).is_empty(),
+            "expired entries never match"
+        );
+        assert!(
+            index
+                .match_read(&read("ABC124", Some("IA"), &["ABC123", "ABC123"]), now)
+                .len()
+                == 1
+        );
     }
 }

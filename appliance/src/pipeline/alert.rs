@@ -25,7 +25,11 @@ pub(super) async fn run(
         if !m.hits.is_empty() {
             let now = Instant::now();
             last_alert.retain(|_, t| now.duration_since(*t) < realert_after);
-            let fresh = m.hits.iter().filter(|h| !last_alert.contains_key(&h.entry.id)).count();
+            let fresh = m
+                .hits
+                .iter()
+                .filter(|h| !last_alert.contains_key(&h.entry.id))
+                .count();
             for h in &m.hits {
                 last_alert.entry(h.entry.id).or_insert(now);
             }

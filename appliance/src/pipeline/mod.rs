@@ -106,18 +106,53 @@ impl Pipeline {
         let mut tasks = Vec::new();
         let frames = recognizer.map(|recognizer| {
             let (frame_tx, frame_rx) = mpsc::channel::<Frame>(config.frame_queue.max(1));
-            tasks.push(tokio::spawn(frames::recognise(frame_rx, recognizer, obs_tx.clone(), stats.clone())));
+            tasks.push(tokio::spawn(frames::recognise(
+                frame_rx,
+                recognizer,
+                obs_tx.clone(),
+                stats.clone(),
+            )));
             FrameSender::new(frame_tx, stats.clone())
         });
-        tasks.push(tokio::spawn(tagger::run(obs_rx, fix_rx, read_tx, config.clone(), stats.clone())));
-        tasks.push(tokio::spawn(matcher(read_rx, hotlist_rx, matched_tx, stats.clone())));
-        tasks.push(tokio::spawn(alert::run(matched_rx, store_tx, events.clone(), config.realert_after, stats.clone())));
+        tasks.push(tokio::spawn(tagger::run(
+            obs_rx,
+            fix_rx,
+            read_tx,
+            config.clone(),
+            stats.clone(),
+        )));
+        tasks.push(tokio::spawn(matcher(
+            read_rx,
+            hotlist_rx,
+            matched_tx,
+            stats.clone(),
+        )));
+        tasks.push(tokio::spawn(alert::run(
+            matched_rx,
+            store_tx,
+            events.clone(),
+            config.realert_after,
+            stats.clone(),
+        )));
         let store = tokio::task::spawn_blocking({
             let (events, stats) = (events.clone(), stats.clone());
             move || store_writer::run(store, store_rx, config.store_batch, events, stats)
         });
-        let inputs = PipelineInputs { observations: obs_tx, frames, fixes: fix_tx, hotlists: hotlist_tx };
-        (Pipeline { stats, events, tasks, store }, inputs)
+        let inputs = PipelineInputs {
+            observations: obs_tx,
+            frames,
+            fixes: fix_tx,
+            hotlists: hotlist_tx,
+        };
+        (
+            Pipeline {
+                stats,
+                events,
+                tasks,
+                store,
+            },
+            inputs,
+        )
     }
 
     /// Events as they happen (alerts, stored reads), for screens and consoles.

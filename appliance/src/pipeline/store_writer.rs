@@ -31,7 +31,10 @@ pub(super) fn run(
         // cameras) back until it clears, it never discards them.
         while let Err(e) = store.insert_reads(&batch) {
             stats.store_retry();
-            tracing::error!("storing {} reads failed, trying again in {delay:?}: {e}", batch.len());
+            tracing::error!(
+                "storing {} reads failed, trying again in {delay:?}: {e}",
+                batch.len()
+            );
             std::thread::sleep(delay);
             delay = (delay * 2).min(Duration::from_secs(5));
         }

@@ -33,12 +33,22 @@ pub(super) async fn run(
             if !(fix_after || *deadline <= now || !fixes_open) {
                 break;
             }
-            let Some((o, _)) = pending.pop_front() else { break };
+            let Some((o, _)) = pending.pop_front() else {
+                break;
+            };
             let position = track.position_at(o.captured_at);
             if position.is_none() {
                 stats.read_without_position();
             }
-            if out.send(Read { id: new_id(), observation: o, position }).await.is_err() {
+            if out
+                .send(Read {
+                    id: new_id(),
+                    observation: o,
+                    position,
+                })
+                .await
+                .is_err()
+            {
                 tracing::error!("matcher has gone: the GPS tagger stops");
                 return;
             }

@@ -39,7 +39,11 @@ impl Store {
         }
         let tx = self.conn.transaction().context("starting hot-list load")?;
         let current: Option<i64> = tx
-            .query_row("SELECT current_version FROM hotlists WHERE id = ?1", [list_id], |r| r.get(0))
+            .query_row(
+                "SELECT current_version FROM hotlists WHERE id = ?1",
+                [list_id],
+                |r| r.get(0),
+            )
             .optional()
             .context("reading hot-list version")?;
         let version = current.unwrap_or(0) + 1;
@@ -88,7 +92,10 @@ impl Store {
     }
 
     /// Every entry that can still match at `now` (not expired), across all lists.
-    pub fn active_hotlist_entries(&self, now: DateTime<Utc>) -> StoreResult<Vec<Arc<HotlistEntry>>> {
+    pub fn active_hotlist_entries(
+        &self,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<Arc<HotlistEntry>>> {
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -116,6 +123,8 @@ impl Store {
                 })
             })
             .context("loading hot-list entries")?;
-        rows.map(|r| r.map(Arc::new)).collect::<rusqlite::Result<Vec<_>>>().context("loading hot-list entries")
+        rows.map(|r| r.map(Arc::new))
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .context("loading hot-list entries")
     }
 }

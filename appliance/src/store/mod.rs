@@ -48,7 +48,10 @@ pub(crate) trait Context<T> {
 
 impl<T> Context<T> for rusqlite::Result<T> {
     fn context(self, context: impl Into<String>) -> StoreResult<T> {
-        self.map_err(|source| StoreError::Sqlite { context: context.into(), source })
+        self.map_err(|source| StoreError::Sqlite {
+            context: context.into(),
+            source,
+        })
     }
 }
 
@@ -69,26 +72,44 @@ impl Store {
     /// first use, and migrating it to the current schema. `car_id` names the car (or `HQ`) on first
     /// use; later opens keep the recorded one.
     pub fn open(data_dir: &Path, car_id: &str) -> StoreResult<Self> {
-        std::fs::create_dir_all(data_dir)
-            .map_err(|e| StoreError::Invalid(format!("creating data directory {}: {e}", data_dir.display())))?;
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            StoreError::Invalid(format!(
+                "creating data directory {}: {e}",
+                data_dir.display()
+            ))
+        })?;
         let path = data_dir.join(DB_FILE);
         let mut conn = CrConnection::open(&path)?;
-        schema::migrate(&mut conn)
-            .map_err(|source| StoreError::Migration { path: path.clone(), source })?;
+        schema::migrate(&mut conn).map_err(|source| StoreError::Migration {
+            path: path.clone(),
+            source,
+        })?;
         let images = ImageStore::open(data_dir.join("images"))?;
         let recorded: Option<String> = conn
-            .query_row("SELECT value FROM local_settings WHERE key = 'car_id'", [], |r| r.get(0))
+            .query_row(
+                "SELECT value FROM local_settings WHERE key = 'car_id'",
+                [],
+                |r| r.get(0),
+            )
             .optional()
             .context("reading car id")?;
         let car_id = match recorded {
             Some(id) => id,
             None => {
-                conn.execute("INSERT INTO local_settings (key, value) VALUES ('car_id', ?1)", [car_id])
-                    .context("recording car id")?;
+                conn.execute(
+                    "INSERT INTO local_settings (key, value) VALUES ('car_id', ?1)",
+                    [car_id],
+                )
+                .context("recording car id")?;
                 car_id.to_string()
             }
         };
-        Ok(Self { conn, images, car_id, path })
+        Ok(Self {
+            conn,
+            images,
+            car_id,
+            path,
+        })
     }
 
     pub fn car_id(&self) -> &str {
@@ -118,7 +139,9 @@ impl Store {
             return Err(StoreError::Invalid(format!("no table {table:?} to count")));
         }
         self.conn
-            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get::<_, i64>(0))
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| {
+                r.get::<_, i64>(0)
+            })
             .context(format!("counting {table}"))
             .map(|n| n.max(0) as u64)
     }

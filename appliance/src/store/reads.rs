@@ -32,7 +32,10 @@ impl Store {
         let mut images = Vec::with_capacity(batch.len());
         for m in batch {
             let o = &m.read.observation;
-            images.push((self.put_image(o.plate_crop.as_ref(), m), self.put_image(o.context_image.as_ref(), m)));
+            images.push((
+                self.put_image(o.plate_crop.as_ref(), m),
+                self.put_image(o.context_image.as_ref(), m),
+            ));
         }
         let car_id = self.car_id.clone();
         let tx = self.conn.transaction().context("starting read batch")?;
@@ -144,7 +147,8 @@ impl Store {
                 })
             })
             .context("listing reads")?;
-        rows.collect::<rusqlite::Result<Vec<_>>>().context("listing reads")
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .context("listing reads")
     }
 }
 

@@ -192,7 +192,11 @@ pub fn migrate(conn: &mut Connection) -> Result<(), MigrationError> {
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(applied.max(0) as usize) {
         let tx = conn.transaction()?;
-        tx.execute_batch(sql).map_err(|source| MigrationError::Step { step: i + 1, source })?;
+        tx.execute_batch(sql)
+            .map_err(|source| MigrationError::Step {
+                step: i + 1,
+                source,
+            })?;
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
         tx.commit()?;
     }
@@ -201,7 +205,9 @@ pub fn migrate(conn: &mut Connection) -> Result<(), MigrationError> {
 
 #[derive(Debug, thiserror::Error)]
 pub enum MigrationError {
-    #[error("the store is at schema version {applied}, newer than this program's {known}: refusing to touch it")]
+    #[error(
+        "the store is at schema version {applied}, newer than this program's {known}: refusing to touch it"
+    )]
     TooNew { applied: i64, known: i64 },
     #[error("schema migration {step} failed: {source}")]
     Step {

@@ -29,7 +29,11 @@ pub struct BoundedLines<R> {
 
 impl<R: AsyncBufRead + Unpin> BoundedLines<R> {
     pub fn new(reader: R, max: usize) -> Self {
-        Self { reader, max, number: 0 }
+        Self {
+            reader,
+            max,
+            number: 0,
+        }
     }
 
     /// The number of the line most recently returned.

@@ -48,7 +48,10 @@ pub struct LineError {
 
 impl LineError {
     fn new(kind: &'static str, message: impl Into<String>) -> Self {
-        Self { kind, message: message.into() }
+        Self {
+            kind,
+            message: message.into(),
+        }
     }
 }
 
@@ -62,13 +65,19 @@ pub struct ParsedRead {
 /// Parses and checks one line. An event with a bad image keeps its read and loses the image, with
 /// a warning: the plate and time are the evidence, the picture supports it.
 pub fn parse_read_event(line: &[u8]) -> Result<ParsedRead, LineError> {
-    let text = std::str::from_utf8(line).map_err(|e| LineError::new("not-utf8", format!("not UTF-8: {e}")))?;
-    let event: ReadEvent =
-        serde_json::from_str(text).map_err(|e| LineError::new("bad-json", format!("not a read event: {e}")))?;
+    let text = std::str::from_utf8(line)
+        .map_err(|e| LineError::new("not-utf8", format!("not UTF-8: {e}")))?;
+    let event: ReadEvent = serde_json::from_str(text)
+        .map_err(|e| LineError::new("bad-json", format!("not a read event: {e}")))?;
     let mut warnings = Vec::new();
     match event.kind.as_deref() {
         None | Some("read") => {}
-        Some(other) => return Err(LineError::new("unknown-type", format!("unknown event type {other:?}"))),
+        Some(other) => {
+            return Err(LineError::new(
+                "unknown-type",
+                format!("unknown event type {other:?}"),
+            ));
+        }
     }
     if !event.unknown.is_empty() {
         let names: Vec<&str> = event.unknown.keys().map(String::as_str).collect();
@@ -76,30 +85,58 @@ pub fn parse_read_event(line: &[u8]) -> Result<ParsedRead, LineError> {
     }
     let camera = event.camera.trim();
     if camera.is_empty() || camera.len() > 64 || camera.chars().any(char::is_control) {
-        return Err(LineError::new("bad-camera", "camera must be a name of 1 to 64 printable characters"));
+        return Err(LineError::new(
+            "bad-camera",
+            "camera must be a name of 1 to 64 printable characters",
+        ));
     }
     let plate = normalise_plate(&event.plate).ok_or_else(|| {
-        LineError::new("bad-plate", format!("plate {:?} is not 1 to 10 letters and digits", event.plate))
+        LineError::new(
+            "bad-plate",
+            format!("plate {:?} is not 1 to 10 letters and digits", event.plate),
+        )
     })?;
     let confidence = checked_confidence(event.confidence, "confidence")?;
     let state = match event.state.as_deref().map(str::trim) {
         None | Some("") => None,
-        Some(s) if s.len() == 2 && s.chars().all(|c| c.is_ascii_alphabetic()) => Some(s.to_ascii_uppercase()),
-        Some(s) => return Err(LineError::new("bad-state", format!("state {s:?} is not a two-letter code"))),
+        Some(s) if s.len() == 2 && s.chars().all(|c| c.is_ascii_alphabetic()) => {
+            Some(s.to_ascii_uppercase())
+        }
+        Some(s) => {
+            return Err(LineError::new(
+                "bad-state",
+                format!("state {s:?} is not a two-letter code"),
+            ));
+        }
     };
     let captured_at = DateTime::parse_from_rfc3339(&event.time)
-        .map_err(|e| LineError::new("bad-time", format!("time {:?} is not RFC 3339 with a zone: {e}", event.time)))?
+        .map_err(|e| {
+            LineError::new(
+                "bad-time",
+                format!("time {:?} is not RFC 3339 with a zone: {e}", event.time),
+            )
+        })?
         .with_timezone(&Utc);
     let mut alternatives = Vec::with_capacity(event.alternatives.len());
     for alt in &event.alternatives {
         let Some(p) = normalise_plate(&alt.plate) else {
-            warnings.push(format!("dropped alternative {:?}: not letters and digits", alt.plate));
+            warnings.push(format!(
+                "dropped alternative {:?}: not letters and digits",
+                alt.plate
+            ));
             continue;
         };
-        alternatives.push(Alternative { plate: p, confidence: checked_confidence(alt.confidence, "alternative confidence")? });
+        alternatives.push(Alternative {
+            plate: p,
+            confidence: checked_confidence(alt.confidence, "alternative confidence")?,
+        });
     }
     let plate_crop = decode_image(event.plate_crop.as_deref(), "plate_crop", &mut warnings);
-    let context_image = decode_image(event.context_image.as_deref(), "context_image", &mut warnings);
+    let context_image = decode_image(
+        event.context_image.as_deref(),
+        "context_image",
+        &mut warnings,
+    );
     Ok(ParsedRead {
         observation: PlateObservation {
             camera: camera.to_string(),
@@ -119,14 +156,19 @@ fn checked_confidence(c: f64, what: &str) -> Result<f64, LineError> {
     if (0.0..=1.0).contains(&c) {
         Ok(c)
     } else {
-        Err(LineError::new("bad-confidence", format!("{what} {c} is outside 0 to 1")))
+        Err(LineError::new(
+            "bad-confidence",
+            format!("{what} {c} is outside 0 to 1"),
+        ))
     }
 }
 
 fn decode_image(b64: Option<&str>, field: &str, warnings: &mut Vec<String>) -> Option<ImageBytes> {
     let b64 = b64?;
     if b64.len() / 4 * 3 > MAX_IMAGE_BYTES {
-        warnings.push(format!("dropped {field}: larger than {MAX_IMAGE_BYTES} bytes"));
+        warnings.push(format!(
+            "dropped {field}: larger than {MAX_IMAGE_BYTES} bytes"
+        ));
         return None;
     }
     match base64::engine::general_purpose::STANDARD.decode(b64) {
@@ -158,7 +200,10 @@ mod tests {
         .replace('\n', "");
         let p = parse_read_event(line.as_bytes()).expect("valid event");
         let o = p.observation;
-        assert_eq!((o.plate.as_str(), o.state.as_deref()), ("7ABC123", Some("CA")));
+        assert_eq!(
+            (o.plate.as_str(), o.state.as_deref()),
+            ("7ABC123", Some("CA"))
+        );
         assert_eq!(o.captured_at.to_rfc3339(), "2026-11-24T02:04:05.250+00:00");
         assert_eq!(o.alternatives[0].plate, "7A8C123");
         assert!(o.plate_crop.is_some() && o.context_image.is_none());
@@ -169,7 +214,10 @@ mod tests {
     fn unknown_fields_warn_but_keep_the_read() {
         let line = br#"{"camera":"c","plate":"X1","confidence":1,"time":"2026-01-01T00:00:00Z","speed":42}"#;
         let p = parse_read_event(line).expect("read kept");
-        assert_eq!(p.warnings, vec!["ignored unknown fields: speed".to_string()]);
+        assert_eq!(
+            p.warnings,
+            vec!["ignored unknown fields: speed".to_string()]
+        );
     }
 
     #[test]

@@ -28,9 +28,15 @@ pub struct RecordedFeed {
 
 impl RecordedFeed {
     pub fn load(path: &Path) -> Result<Self, ReplayFeedError> {
-        let text = std::fs::read(path)
-            .map_err(|source| ReplayFeedError::Io { path: path.display().to_string(), source })?;
-        Ok(Self::parse(&text, &path.display().to_string(), &CameraStats::default()))
+        let text = std::fs::read(path).map_err(|source| ReplayFeedError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Ok(Self::parse(
+            &text,
+            &path.display().to_string(),
+            &CameraStats::default(),
+        ))
     }
 
     /// Parses a recording; bad lines are logged with `source` and their number, counted in
@@ -82,12 +88,20 @@ impl RecordedFeed {
         shift: Duration,
         speed: f64,
     ) -> usize {
-        let speed = if speed.is_finite() && speed > 0.0 { speed } else { 1.0 };
+        let speed = if speed.is_finite() && speed > 0.0 {
+            speed
+        } else {
+            1.0
+        };
         let first = origin;
         let started = tokio::time::Instant::now();
         let mut sent = 0;
         for mut o in self.events {
-            let offset = (o.captured_at - first).to_std().unwrap_or_default().as_secs_f64() / speed;
+            let offset = (o.captured_at - first)
+                .to_std()
+                .unwrap_or_default()
+                .as_secs_f64()
+                / speed;
             tokio::time::sleep_until(started + StdDuration::from_secs_f64(offset)).await;
             o.captured_at += shift;
             if tx.send(o).await.is_err() {

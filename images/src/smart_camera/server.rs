@@ -51,7 +51,12 @@ pub async fn serve(
     connections.shutdown().await;
 }
 
-async fn handle(stream: TcpStream, peer: SocketAddr, tx: mpsc::Sender<PlateObservation>, stats: Arc<CameraStats>) {
+async fn handle(
+    stream: TcpStream,
+    peer: SocketAddr,
+    tx: mpsc::Sender<PlateObservation>,
+    stats: Arc<CameraStats>,
+) {
     let mut lines = BoundedLines::new(BufReader::new(stream), MAX_LINE_BYTES);
     loop {
         let line = match lines.next_line().await {
