@@ -11,17 +11,21 @@ use anyhow::Context as _;
 /// Changes merged per transaction.
 const BATCH_ROWS: usize = 5_000;
 
-/// `crsql_changes` rows moved each way.
+/// What moved each way: table rows, and the `crsql_changes` (one per column) that carried them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SyncTotals {
-    pub to_hq: u64,
-    pub to_car: u64,
+    pub rows_to_hq: u64,
+    pub changes_to_hq: u64,
+    pub rows_to_car: u64,
+    pub changes_to_car: u64,
 }
 
 impl std::ops::AddAssign for SyncTotals {
     fn add_assign(&mut self, o: Self) {
-        self.to_hq += o.to_hq;
-        self.to_car += o.to_car;
+        self.rows_to_hq += o.rows_to_hq;
+        self.changes_to_hq += o.changes_to_hq;
+        self.rows_to_car += o.rows_to_car;
+        self.changes_to_car += o.changes_to_car;
     }
 }
 
@@ -58,8 +62,10 @@ impl HqLink {
         car.close()?;
         hq.close()?;
         Ok(SyncTotals {
-            to_hq: up.changes as u64,
-            to_car: down.changes as u64,
+            rows_to_hq: up.rows as u64,
+            changes_to_hq: up.changes as u64,
+            rows_to_car: down.rows as u64,
+            changes_to_car: down.changes as u64,
         })
     }
 }

@@ -1,5 +1,7 @@
 //! What each store has already received from each peer, so exchange resumes where it stopped.
 
+use std::collections::HashSet;
+
 use rusqlite::{OptionalExtension, params};
 
 use crate::changes::{apply_changes, changes_at, changes_since};
@@ -16,8 +18,10 @@ const WATERMARK_TABLE: &str = "CREATE TABLE IF NOT EXISTS alpr_sync_received (
 /// What one pull moved.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PullStats {
-    /// `crsql_changes` rows merged into the receiving store.
+    /// `crsql_changes` rows (one per changed column) merged into the receiving store.
     pub changes: usize,
+    /// Table rows those changes touched (counted per batch: a row changed in two batches counts twice).
+    pub rows: usize,
     /// The sender's `db_version` the receiver now holds everything up to.
     pub through_db_version: i64,
 }
@@ -46,6 +50,7 @@ pub fn pull(from: &CrConnection, to: &mut CrConnection, batch_rows: usize) -> Re
     let to_site = to.site_id()?;
     let mut stats = PullStats {
         changes: 0,
+        rows: 0,
         through_db_version: received_watermark(to, &from_site)?,
     };
     loop {
@@ -80,6 +85,11 @@ pub fn pull(from: &CrConnection, to: &mut CrConnection, batch_rows: usize) -> Re
         .context("recording received watermark")?;
         tx.commit().context("committing merged changes")?;
         stats.changes += batch.len();
+        stats.rows += batch
+            .iter()
+            .map(|c| (&c.table, &c.pk))
+            .collect::<HashSet<_>>()
+            .len();
         stats.through_db_version = last_version;
     }
 }

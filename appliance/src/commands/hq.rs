@@ -36,8 +36,8 @@ pub async fn run(cmd: HqCommand) -> anyhow::Result<()> {
                 .exchange()
                 .await?;
             println!(
-                "synced: {} changes to headquarters, {} to the car",
-                totals.to_hq, totals.to_car
+                "synced: {} rows ({} changes) to headquarters, {} rows ({} changes) to the car",
+                totals.rows_to_hq, totals.changes_to_hq, totals.rows_to_car, totals.changes_to_car
             );
             Ok(())
         }

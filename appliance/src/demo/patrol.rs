@@ -105,7 +105,7 @@ pub async fn run_demo<W: std::io::Write + Send + 'static>(
         reads: stats.reads_stored,
         hits: stats.hits_stored,
         alerts: stats.alerts,
-        rows_synced: totals.to_hq,
+        rows_synced: totals.rows_to_hq,
         frames_dropped: stats.frames_dropped,
         camera_lines_rejected: camera_stats.snapshot().rejected,
     };
@@ -149,8 +149,8 @@ async fn sync_periodically(link: HqLink, every: Duration, stop: CancellationToke
             () = stop.cancelled() => return totals,
             _ = interval.tick() => match link.exchange().await {
                 Ok(t) => {
-                    if t.to_hq > 0 || t.to_car > 0 {
-                        tracing::info!(to_hq = t.to_hq, to_car = t.to_car, "synced with headquarters");
+                    if t.changes_to_hq > 0 || t.changes_to_car > 0 {
+                        tracing::info!(rows_to_hq = t.rows_to_hq, rows_to_car = t.rows_to_car, "synced with headquarters");
                     }
                     totals += t;
                 }
