@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what building and testing the appliance needs on Debian 12, as root. Safe to run again:
+# packages already present are not fetched twice.
+set -euo pipefail
+
+# cr-sqlite's bindgen step (libclang), its build (make, patch, gcc), its source (npm pack) and the
+# smoke test of the built extension (sqlite3).
+packages=(build-essential pkg-config clang libclang-dev make patch npm sqlite3 ca-certificates)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: missing Debian packages: ${missing[*]}; run as root, or install them" >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "setup: no cargo on PATH. The workspace needs Rust 1.90 or newer (Debian 12's own rustc is" >&2
+  echo "       too old): install it with rustup, then run this again." >&2
+  exit 1
+fi
