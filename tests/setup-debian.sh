@@ -3,14 +3,17 @@
 # packages already present are not fetched twice.
 set -euo pipefail
 
-# cr-sqlite's bindgen step (libclang), its build (make, patch, gcc), its source (npm pack) and the
-# smoke test of the built extension (sqlite3).
-packages=(build-essential pkg-config clang libclang-dev make patch npm sqlite3 ca-certificates)
+# cr-sqlite's bindgen step (libclang), its build (make, patch, gcc) and the smoke test of the
+# built extension (sqlite3).
+packages=(build-essential pkg-config clang libclang-dev make patch sqlite3 ca-certificates)
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# cr-sqlite's source comes by `npm pack`. Any npm will do: a machine with Node.js from elsewhere
+# (whose nodejs package ships npm) must not get Debian's npm, which conflicts with it.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup: missing Debian packages: ${missing[*]}; run as root, or install them" >&2
