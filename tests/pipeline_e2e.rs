@@ -7,7 +7,8 @@ use std::time::Duration as StdDuration;
 use alpr_appliance::demo::{FEED, HOTLIST, ROUTE};
 use alpr_appliance::hotlist::{HotlistIndex, parse_csv_list};
 use alpr_appliance::pipeline::{Pipeline, PipelineConfig};
-use alpr_gps::{NmeaReplay, read_nmea_fixes};
+use alpr_appliance::replay::play;
+use alpr_gps::{NmeaLog, read_nmea_fixes};
 use alpr_images::smart_camera::{CameraStats, RecordedFeed};
 use alpr_images::{Frame, PlateObservation, Recognizer, RecognizerError};
 use alpr_tests::{expected_position, observation, store};
@@ -24,14 +25,26 @@ async fn recorded_feed_and_route_give_positioned_reads_and_hits() {
 
     let camera_stats = CameraStats::default();
     let feed = RecordedFeed::parse(FEED.as_bytes(), "demo feed", &camera_stats);
-    let route = NmeaReplay::parse(ROUTE).expect("route");
+    let route = NmeaLog::parse(ROUTE).expect("route");
     let origin = route.start().expect("route start");
     let expected_reads = feed.len() as u64;
 
     let (pipeline, inputs) = Pipeline::start(PipelineConfig::default(), car, index, None);
     // Recorded times are kept (no shift), so positions can be checked against the route itself.
-    let camera = tokio::spawn(feed.run(inputs.observations, origin, Duration::zero(), 400.0));
-    let gps = tokio::spawn(route.run(inputs.fixes, origin, Duration::zero(), 400.0));
+    let camera = tokio::spawn(play(
+        feed.into_events(),
+        inputs.observations,
+        origin,
+        Duration::zero(),
+        400.0,
+    ));
+    let gps = tokio::spawn(play(
+        route.into_fixes(),
+        inputs.fixes,
+        origin,
+        Duration::zero(),
+        400.0,
+    ));
     drop(inputs.hotlists);
     assert_eq!(camera.await.expect("camera replay") as u64, expected_reads);
     gps.await.expect("gps replay");

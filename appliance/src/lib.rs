@@ -7,6 +7,7 @@ pub mod headquarters;
 pub mod hotlist;
 pub mod model;
 pub mod pipeline;
+pub mod replay;
 pub mod store;
 pub mod views;
 

@@ -51,11 +51,9 @@ impl Priority {
     }
 }
 
-/// One plate on a hot list.
+/// What a hot list says of one plate: the plate, the vehicle it belongs on, why it is wanted.
 #[derive(Debug, Clone, PartialEq)]
-pub struct HotlistEntry {
-    pub id: Uuid,
-    pub list_id: String,
+pub struct ListedPlate {
     pub plate: String,
     pub state: Option<String>,
     pub make: Option<String>,
@@ -63,8 +61,17 @@ pub struct HotlistEntry {
     pub color: Option<String>,
     pub reason: String,
     pub priority: Priority,
+    /// Instructions to the field ("stop only with probable cause", ...).
     pub instructions: Option<String>,
     pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// One entry of a loaded hot list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HotlistEntry {
+    pub id: Uuid,
+    pub list_id: String,
+    pub listed: ListedPlate,
 }
 
 /// How a read's plate met an entry.

@@ -34,10 +34,10 @@ pub fn hit_view(r: &Read, h: &Hit) -> HitView {
     HitView {
         read: read_view(r),
         list: h.entry.list_id.clone(),
-        listed_plate: h.entry.plate.clone(),
-        listed_state: h.entry.state.clone().unwrap_or_default(),
-        reason: h.entry.reason.clone(),
-        priority: h.entry.priority.as_str().to_string(),
+        listed_plate: h.entry.listed.plate.clone(),
+        listed_state: h.entry.listed.state.clone().unwrap_or_default(),
+        reason: h.entry.listed.reason.clone(),
+        priority: h.entry.listed.priority.as_str().to_string(),
         match_kind: h.kind.as_str().to_string(),
         state_mismatch: h.state_mismatch,
     }

@@ -12,5 +12,5 @@ mod track;
 
 pub use epoch::{EpochAssembler, SentenceStats, frame_sentence};
 pub use fix::{Fix, FixMode};
-pub use replay::{NmeaReplay, ReplayError, read_nmea_fixes};
+pub use replay::{NmeaLog, NmeaLogError, read_nmea_fixes};
 pub use track::{PositionQuality, TaggedPosition, Track, TrackLimits};

@@ -1,16 +1,13 @@
-//! A recorded NMEA log, replayed as a receiver would send it.
+//! A recorded NMEA log, read whole.
 
-use std::time::Duration as StdDuration;
-
-use chrono::{DateTime, Duration, Utc};
-use tokio::sync::mpsc;
+use chrono::{DateTime, Utc};
 
 use crate::epoch::{EpochAssembler, SentenceStats};
 use crate::fix::Fix;
 
-/// Why a replay stopped early.
+/// Why a log gave nothing to use.
 #[derive(Debug, thiserror::Error)]
-pub enum ReplayError {
+pub enum NmeaLogError {
     #[error("the NMEA log has no usable fix ({rejected} of {read} sentences rejected)")]
     NoFixes { read: u64, rejected: u64 },
 }
@@ -23,23 +20,23 @@ pub fn read_nmea_fixes(text: &str) -> (Vec<Fix>, SentenceStats) {
     (fixes, asm.stats().clone())
 }
 
-/// Fixes of a recorded log sent at their recorded pace (sped up by `speed`), shifted in time by
-/// `shift` so a recorded route can stand for a patrol happening now.
+/// The fixes of a recorded log (a route to replay), in time order.
 #[derive(Debug, Clone)]
-pub struct NmeaReplay {
+pub struct NmeaLog {
     fixes: Vec<Fix>,
     stats: SentenceStats,
 }
 
-impl NmeaReplay {
-    pub fn parse(text: &str) -> Result<Self, ReplayError> {
-        let (fixes, stats) = read_nmea_fixes(text);
+impl NmeaLog {
+    pub fn parse(text: &str) -> Result<Self, NmeaLogError> {
+        let (mut fixes, stats) = read_nmea_fixes(text);
         if fixes.is_empty() {
-            return Err(ReplayError::NoFixes {
+            return Err(NmeaLogError::NoFixes {
                 read: stats.read,
                 rejected: stats.rejected,
             });
         }
+        fixes.sort_by_key(|f| f.time);
         Ok(Self { fixes, stats })
     }
 
@@ -52,37 +49,7 @@ impl NmeaReplay {
         self.fixes.first().map(|f| f.time)
     }
 
-    /// Sends every fix into `tx` at its recorded pace (sped up by `speed`) counted from the recorded
-    /// moment `origin`, which is now; fix times are moved by `shift`. Returns how many were sent
-    /// before the receiver left.
-    pub async fn run(
-        self,
-        tx: mpsc::Sender<Fix>,
-        origin: DateTime<Utc>,
-        shift: Duration,
-        speed: f64,
-    ) -> usize {
-        let speed = if speed.is_finite() && speed > 0.0 {
-            speed
-        } else {
-            1.0
-        };
-        let started = tokio::time::Instant::now();
-        let first = origin;
-        let mut sent = 0;
-        for mut fix in self.fixes {
-            let offset = (fix.time - first)
-                .to_std()
-                .unwrap_or_default()
-                .as_secs_f64()
-                / speed;
-            tokio::time::sleep_until(started + StdDuration::from_secs_f64(offset)).await;
-            fix.time += shift;
-            if tx.send(fix).await.is_err() {
-                break;
-            }
-            sent += 1;
-        }
-        sent
+    pub fn into_fixes(self) -> Vec<Fix> {
+        self.fixes
     }
 }

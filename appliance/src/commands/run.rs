@@ -4,8 +4,9 @@ use std::sync::Arc;
 
 use alpr_appliance::hotlist::HotlistIndex;
 use alpr_appliance::pipeline::{Pipeline, PipelineConfig};
+use alpr_appliance::replay::play;
 use alpr_appliance::store::Store;
-use alpr_gps::NmeaReplay;
+use alpr_gps::NmeaLog;
 use alpr_images::smart_camera::{self, CameraStats};
 use anyhow::Context as _;
 use chrono::Utc;
@@ -58,11 +59,12 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("reading {}", path.display()))?;
-            let replay = NmeaReplay::parse(&text)
-                .with_context(|| format!("replaying {}", path.display()))?;
+            let replay =
+                NmeaLog::parse(&text).with_context(|| format!("replaying {}", path.display()))?;
             let origin = replay.start().context("the NMEA log has no fix")?;
             let fixes = inputs.fixes.clone();
-            Some(tokio::spawn(replay.run(
+            Some(tokio::spawn(play(
+                replay.into_fixes(),
                 fixes,
                 origin,
                 Utc::now() - origin,

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use alpr_gps::NmeaReplay;
+use alpr_gps::NmeaLog;
 use alpr_images::smart_camera::{CameraStats, RecordedFeed};
 use alpr_ui::{Console, SummaryView};
 use anyhow::Context as _;
@@ -16,6 +16,7 @@ use super::{FEED, HOTLIST, HOTLIST_ID, ROUTE};
 use crate::headquarters::{HqLink, SyncTotals};
 use crate::hotlist::{HotlistIndex, parse_csv_list};
 use crate::pipeline::{Pipeline, PipelineConfig, PipelineEvent};
+use crate::replay::play;
 use crate::store::Store;
 use crate::views;
 
@@ -69,7 +70,7 @@ pub async fn run_demo<W: std::io::Write + Send + 'static>(
 
     let camera_stats = Arc::new(CameraStats::default());
     let feed = RecordedFeed::parse(FEED.as_bytes(), "embedded demo feed", &camera_stats);
-    let route = NmeaReplay::parse(ROUTE).context("embedded demo route")?;
+    let route = NmeaLog::parse(ROUTE).context("embedded demo route")?;
     let origin = route.start().context("embedded demo route has no fix")?;
     // The recorded patrol is replayed as if it started now.
     let shift = Utc::now() - origin;
@@ -84,8 +85,14 @@ pub async fn run_demo<W: std::io::Write + Send + 'static>(
     ));
 
     let speed = options.speed;
-    let camera = tokio::spawn(feed.run(inputs.observations, origin, shift, speed));
-    let gps = tokio::spawn(route.run(inputs.fixes, origin, shift, speed));
+    let camera = tokio::spawn(play(
+        feed.into_events(),
+        inputs.observations,
+        origin,
+        shift,
+        speed,
+    ));
+    let gps = tokio::spawn(play(route.into_fixes(), inputs.fixes, origin, shift, speed));
     drop(inputs.hotlists);
     let sent = camera.await.context("camera replay")?;
     let fixes = gps.await.context("GPS replay")?;

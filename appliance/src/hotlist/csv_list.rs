@@ -3,8 +3,8 @@
 
 use chrono::DateTime;
 
+use crate::model::ListedPlate;
 use crate::model::Priority;
-use crate::store::NewHotlistEntry;
 
 /// A fault in a CSV list, with the line it is on.
 #[derive(Debug, thiserror::Error)]
@@ -20,10 +20,7 @@ pub enum CsvListError {
 }
 
 /// Parses a whole list; any bad line fails the whole list, so a half-read list is never loaded.
-pub fn parse_csv_list(
-    text: &[u8],
-    source_name: &str,
-) -> Result<Vec<NewHotlistEntry>, CsvListError> {
+pub fn parse_csv_list(text: &[u8], source_name: &str) -> Result<Vec<ListedPlate>, CsvListError> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .flexible(false)
@@ -105,7 +102,7 @@ pub fn parse_csv_list(
             ),
             None => None,
         };
-        entries.push(NewHotlistEntry {
+        entries.push(ListedPlate {
             plate,
             state,
             make: field(make),

@@ -20,7 +20,7 @@ impl HotlistIndex {
         let mut by_plate: HashMap<String, Vec<Arc<HotlistEntry>>> = HashMap::new();
         let count = entries.len();
         for e in entries {
-            by_plate.entry(e.plate.clone()).or_default().push(e);
+            by_plate.entry(e.listed.plate.clone()).or_default().push(e);
         }
         Self {
             by_plate,
@@ -48,13 +48,13 @@ impl HotlistIndex {
         let mut hits: Vec<Hit> = Vec::new();
         for (plate, kind) in readings {
             for entry in self.by_plate.get(plate).into_iter().flatten() {
-                if entry.expires_at.is_some_and(|t| t <= now)
+                if entry.listed.expires_at.is_some_and(|t| t <= now)
                     || hits.iter().any(|h| h.entry.id == entry.id)
                 {
                     continue;
                 }
                 let state_mismatch =
-                    matches!((&entry.state, &o.state), (Some(a), Some(b)) if a != b);
+                    matches!((&entry.listed.state, &o.state), (Some(a), Some(b)) if a != b);
                 hits.push(Hit {
                     id: new_id(),
                     read_id: read.id,
@@ -76,7 +76,7 @@ mod tests {
     use chrono::Duration;
 
     use super::*;
-    use crate::model::Priority;
+    use crate::model::{ListedPlate, Priority};
 
     fn entry(
         plate: &str,
@@ -86,15 +86,17 @@ mod tests {
         Arc::new(HotlistEntry {
             id: new_id(),
             list_id: "stolen".into(),
-            plate: plate.into(),
-            state: state.map(Into::into),
-            make: None,
-            model: None,
-            color: None,
-            reason: "stolen vehicle".into(),
-            priority: Priority::High,
-            instructions: None,
-            expires_at,
+            listed: ListedPlate {
+                plate: plate.into(),
+                state: state.map(Into::into),
+                make: None,
+                model: None,
+                color: None,
+                reason: "stolen vehicle".into(),
+                priority: Priority::High,
+                instructions: None,
+                expires_at,
+            },
         })
     }
 

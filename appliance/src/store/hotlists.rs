@@ -7,21 +7,7 @@ use rusqlite::{OptionalExtension, params};
 use uuid::Uuid;
 
 use super::{Context, Store, StoreError, StoreResult, ms, now_ms};
-use crate::model::{HotlistEntry, Priority, new_id};
-
-/// An entry to be loaded into a list.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewHotlistEntry {
-    pub plate: String,
-    pub state: Option<String>,
-    pub make: Option<String>,
-    pub model: Option<String>,
-    pub color: Option<String>,
-    pub reason: String,
-    pub priority: Priority,
-    pub instructions: Option<String>,
-    pub expires_at: Option<DateTime<Utc>>,
-}
+use crate::model::{HotlistEntry, ListedPlate, Priority, new_id};
 
 impl Store {
     /// Replaces a general list whole with `entries` as its next version, in one transaction: the
@@ -30,7 +16,7 @@ impl Store {
         &mut self,
         list_id: &str,
         name: &str,
-        entries: &[NewHotlistEntry],
+        entries: &[ListedPlate],
         source_sha256: &str,
         loaded_by: &str,
     ) -> StoreResult<i64> {
@@ -111,15 +97,17 @@ impl Store {
                 Ok(HotlistEntry {
                     id: Uuid::from_slice(&id).unwrap_or_default(),
                     list_id: r.get(1)?,
-                    plate: r.get(2)?,
-                    state: r.get(3)?,
-                    make: r.get(4)?,
-                    model: r.get(5)?,
-                    color: r.get(6)?,
-                    reason: r.get(7)?,
-                    priority: Priority::parse(&priority).unwrap_or(Priority::Normal),
-                    instructions: r.get(9)?,
-                    expires_at: expires.and_then(DateTime::from_timestamp_millis),
+                    listed: ListedPlate {
+                        plate: r.get(2)?,
+                        state: r.get(3)?,
+                        make: r.get(4)?,
+                        model: r.get(5)?,
+                        color: r.get(6)?,
+                        reason: r.get(7)?,
+                        priority: Priority::parse(&priority).unwrap_or(Priority::Normal),
+                        instructions: r.get(9)?,
+                        expires_at: expires.and_then(DateTime::from_timestamp_millis),
+                    },
                 })
             })
             .context("loading hot-list entries")?;

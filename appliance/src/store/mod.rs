@@ -13,7 +13,6 @@ use alpr_images::{ImageStore, ImageStoreError};
 use alpr_sync::CrConnection;
 use rusqlite::OptionalExtension;
 
-pub use hotlists::NewHotlistEntry;
 pub use reads::StoredRead;
 pub use schema::REPLICATED_TABLES;
 

@@ -91,15 +91,15 @@ impl Store {
                             r.id.as_bytes(),
                             h.entry.id.as_bytes(),
                             h.entry.list_id,
-                            h.entry.plate,
+                            h.entry.listed.plate,
                             h.read_plate,
                             h.kind.as_str(),
                             h.state_mismatch,
-                            h.entry.priority.as_str(),
+                            h.entry.listed.priority.as_str(),
                             ms(h.raised_at),
                             car_id,
                         ])
-                        .context(format!("storing hit on {}", h.entry.plate))?;
+                        .context(format!("storing hit on {}", h.entry.listed.plate))?;
                 }
             }
         }

@@ -1,10 +1,8 @@
-//! A recorded smart-camera feed: the same JSON lines, read from a file and replayed at their pace.
+//! A recorded smart-camera feed: the same JSON lines as on the wire, read from a file.
 
 use std::path::Path;
-use std::time::Duration as StdDuration;
 
-use chrono::{DateTime, Duration, Utc};
-use tokio::sync::mpsc;
+use chrono::{DateTime, Utc};
 
 use super::protocol::parse_read_event;
 use super::stats::CameraStats;
@@ -78,37 +76,8 @@ impl RecordedFeed {
         self.events.first().map(|o| o.captured_at)
     }
 
-    /// Sends each event at its recorded pace (sped up by `speed`) counted from the recorded moment
-    /// `origin`, which is now; capture times are moved by `shift`. Other replays given the same
-    /// origin stay in step with this one. Returns how many were sent before the receiver went away.
-    pub async fn run(
-        self,
-        tx: mpsc::Sender<PlateObservation>,
-        origin: DateTime<Utc>,
-        shift: Duration,
-        speed: f64,
-    ) -> usize {
-        let speed = if speed.is_finite() && speed > 0.0 {
-            speed
-        } else {
-            1.0
-        };
-        let first = origin;
-        let started = tokio::time::Instant::now();
-        let mut sent = 0;
-        for mut o in self.events {
-            let offset = (o.captured_at - first)
-                .to_std()
-                .unwrap_or_default()
-                .as_secs_f64()
-                / speed;
-            tokio::time::sleep_until(started + StdDuration::from_secs_f64(offset)).await;
-            o.captured_at += shift;
-            if tx.send(o).await.is_err() {
-                break;
-            }
-            sent += 1;
-        }
-        sent
+    /// The events, in capture-time order.
+    pub fn into_events(self) -> Vec<PlateObservation> {
+        self.events
     }
 }
