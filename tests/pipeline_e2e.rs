@@ -25,7 +25,7 @@ async fn recorded_feed_and_route_give_positioned_reads_and_hits() {
 
     let camera_stats = CameraStats::default();
     let feed = RecordedFeed::parse(FEED.as_bytes(), "demo feed", &camera_stats);
-    let route = NmeaLog::parse(ROUTE).expect("route");
+    let route = NmeaLog::parse(ROUTE.as_bytes()).expect("route");
     let origin = route.start().expect("route start");
     let expected_reads = feed.len() as u64;
 
@@ -54,7 +54,7 @@ async fn recorded_feed_and_route_give_positioned_reads_and_hits() {
     assert_eq!(camera_stats.snapshot().rejected, 0);
     let reads = car.recent_reads(10_000).expect("reads");
     assert_eq!(reads.len() as u64, expected_reads);
-    let (route_fixes, _) = read_nmea_fixes(ROUTE);
+    let (route_fixes, _) = read_nmea_fixes(ROUTE.as_bytes());
     for r in &reads {
         let (lat, lon) =
             expected_position(&route_fixes, r.captured_at).expect("read within the route");

@@ -74,14 +74,15 @@ mod tests {
     fn fix(secs: i64) -> Fix {
         Fix {
             time: DateTime::from_timestamp(1_700_000_000 + secs, 0).unwrap_or_default(),
-            lat: 0.0,
-            lon: 0.0,
+            lat: Some(0.0),
+            lon: Some(0.0),
             alt_m: None,
             speed_mps: None,
             track_deg: None,
             mode: alpr_gps::FixMode::TwoD,
             hdop: None,
             sats: None,
+            source: alpr_gps::FixSource::Nmea,
         }
     }
 

@@ -1,37 +1,52 @@
 //! NMEA sentences into one fix per receiver epoch.
 //!
 //! A receiver sends several sentences per epoch (GGA, RMC, GSA, ...) that each carry part of the
-//! picture; the date arrives only on RMC. An epoch ends when a sentence carries a different time of
-//! fix, which is when the fix it built is complete.
+//! picture; the date arrives only on RMC (or ZDA). An epoch ends when a sentence carries a
+//! different time of fix. Waiting for that would hold every fix back a whole second, so, as gpsd
+//! does, the assembler learns which sentence type closes a receiver's cycle and emits the fix as
+//! soon as that sentence arrives.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
-use nmea::ParseResult;
-use nmea::sentences::FixType;
-use nmea::sentences::gsa::GsaMode2;
-use nmea::sentences::rmc::RmcStatusOfFix;
 
-use crate::fix::{Fix, FixMode};
+use crate::fix::{Fix, FixMode, FixSource};
+use crate::framing::{SentenceFramer, Skipped};
+use crate::sentence::{Sentence, ShortDate, parse};
 
 const KNOTS_TO_MPS: f64 = 0.514_444;
 
-/// Counts of what the assembler was given.
+/// GPS receivers count weeks in 10 bits: every 1024 weeks, a receiver with old firmware reports
+/// dates 1024 weeks too early.
+const GPS_ROLLOVER: Duration = Duration::weeks(1024);
+
+/// No fix this software ever sees is older than this; an earlier date is a week-number rollover.
+pub const DEFAULT_DATE_FLOOR: NaiveDate = match NaiveDate::from_ymd_opt(2025, 1, 1) {
+    Some(d) => d,
+    None => NaiveDate::MIN,
+};
+
+/// Counts of what the decoder was given.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SentenceStats {
+    /// Sentences framed (between `$` and the line end).
     pub read: u64,
     pub rejected: u64,
     /// Why sentences were rejected, with how often.
     pub reasons: BTreeMap<String, u64>,
+    /// Bytes outside any sentence (binary frames, noise).
+    pub noise_bytes: u64,
     pub fixes: u64,
-    /// Epochs that ended with no usable position (no fix yet, or no date seen yet).
-    pub epochs_without_fix: u64,
+    /// Epochs dropped because no date had been received yet to give them a time.
+    pub epochs_without_date: u64,
+    /// Dates moved forward by 1024 weeks.
+    pub week_rollovers_corrected: u64,
 }
 
 impl SentenceStats {
-    fn reject(&mut self, why: String) {
+    fn reject(&mut self, why: &str) {
         self.rejected += 1;
-        *self.reasons.entry(why).or_default() += 1;
+        *self.reasons.entry(why.to_string()).or_default() += 1;
     }
 }
 
@@ -46,151 +61,308 @@ struct Epoch {
     track_deg: Option<f64>,
     hdop: Option<f64>,
     sats: Option<u32>,
-    gga_valid: Option<bool>,
-    rmc_valid: Option<bool>,
-    gsa_mode: Option<FixMode>,
+    gsa_prns: BTreeSet<u32>,
+    /// A sentence said there is no fix (GGA quality 0, RMC/GLL status V, GNS all N).
+    said_no_fix: bool,
+    /// A sentence said there is a fix.
+    said_fix: bool,
+    gsa_mode: Option<u8>,
+    /// Sentence types seen, in order (for learning the cycle's last one).
+    last_type: Option<String>,
+    sentences: u32,
 }
 
-/// Builds fixes from NMEA lines.
-#[derive(Debug, Default)]
+/// Builds fixes from sentences.
+#[derive(Debug)]
 pub struct EpochAssembler {
     epoch: Epoch,
     last_date: Option<NaiveDate>,
     last_time: Option<NaiveTime>,
+    /// The time of the epoch most recently emitted; later sentences of that epoch are not a new one.
+    emitted_time: Option<NaiveTime>,
+    /// The sentence type that closes this receiver's cycle, once seen twice in a row.
+    cycle_ender: Option<String>,
+    ender_candidate: Option<String>,
+    date_floor: NaiveDate,
+    source: FixSource,
     stats: SentenceStats,
 }
 
+impl Default for EpochAssembler {
+    fn default() -> Self {
+        Self::new(DEFAULT_DATE_FLOOR)
+    }
+}
+
 impl EpochAssembler {
-    pub fn new() -> Self {
-        Self::default()
+    /// `date_floor`: dates before it are taken to be GPS week-number rollovers and corrected.
+    pub fn new(date_floor: NaiveDate) -> Self {
+        Self {
+            epoch: Epoch::default(),
+            last_date: None,
+            last_time: None,
+            emitted_time: None,
+            cycle_ender: None,
+            ender_candidate: None,
+            date_floor,
+            source: FixSource::Nmea,
+            stats: SentenceStats::default(),
+        }
     }
 
     pub fn stats(&self) -> &SentenceStats {
         &self.stats
     }
 
-    /// Takes one line as received; returns the previous epoch's fix when this line starts a new one.
-    pub fn push_line(&mut self, line: &str) -> Option<Fix> {
-        let line = line.trim_matches(|c: char| c.is_whitespace() || c == '\0');
-        // Logs recorded for gpsfake carry `#` comment lines.
-        if line.is_empty() || line.starts_with('#') {
-            return None;
-        }
+    pub(crate) fn stats_mut(&mut self) -> &mut SentenceStats {
+        &mut self.stats
+    }
+
+    /// Takes one sentence (`$...*hh`); appends any fix it completes to `out`.
+    pub fn push_sentence(&mut self, line: &str, out: &mut Vec<Fix>) {
         self.stats.read += 1;
-        let parsed = match nmea::parse_str(line) {
-            Ok(p) => p,
-            Err(e) => {
-                let kind = sentence_kind(line);
-                self.stats.reject(format!("{kind}: {e}"));
-                return None;
+        let sentence = match parse(line) {
+            Ok(s) => s,
+            Err(r) => {
+                tracing::debug!("rejected NMEA sentence ({}): {}: {line}", r.kind, r.detail);
+                self.stats.reject(r.kind);
+                return;
             }
         };
-        let time = match &parsed {
-            ParseResult::GGA(d) => d.fix_time,
-            ParseResult::RMC(d) => d.fix_time,
-            ParseResult::GLL(d) => d.fix_time,
-            ParseResult::GNS(d) => d.fix_time,
-            ParseResult::ZDA(d) => d.utc_time,
-            _ => None,
-        };
-        let finished = match (time, self.epoch.time) {
-            (Some(t), Some(current)) if t != current => self.finish_epoch(),
+        let kind = line.get(3..6).unwrap_or("").to_string();
+        let time = match &sentence {
+            Sentence::Gga { time, .. }
+            | Sentence::Rmc { time, .. }
+            | Sentence::Gns { time, .. }
+            | Sentence::Gll { time, .. }
+            | Sentence::Zda { time, .. } => *time,
             _ => None,
         };
         if let Some(t) = time {
+            if self.emitted_time == Some(t) && self.epoch.time.is_none() {
+                // A late sentence of an epoch already emitted: the learned cycle end was wrong.
+                self.cycle_ender = None;
+                return;
+            }
+            if self.epoch.time.is_some_and(|current| current != t) {
+                self.learn_ender();
+                out.extend(self.finish_epoch());
+            }
             self.epoch.time = Some(t);
         }
-        self.absorb(parsed);
-        finished
+        if matches!(sentence, Sentence::Ignored) {
+            return;
+        }
+        if time.is_none()
+            && self.epoch.sentences == 0
+            && self.emitted_time.is_some()
+            && self.cycle_ender.is_some()
+        {
+            // Part of the epoch just emitted: the learned cycle end came too early.
+            self.cycle_ender = None;
+            self.ender_candidate = None;
+            return;
+        }
+        self.absorb(sentence);
+        self.epoch.sentences += 1;
+        self.epoch.last_type = Some(kind.clone());
+        if self.epoch.time.is_some() && self.cycle_ender.as_deref() == Some(kind.as_str()) {
+            out.extend(self.finish_epoch());
+        }
     }
 
     /// Ends the current epoch (at the end of input).
-    pub fn finish(&mut self) -> Option<Fix> {
-        self.finish_epoch()
+    pub fn finish(&mut self, out: &mut Vec<Fix>) {
+        out.extend(self.finish_epoch());
     }
 
-    fn absorb(&mut self, parsed: ParseResult) {
+    fn learn_ender(&mut self) {
+        let last = self.epoch.last_type.clone();
+        if last.is_some() && last == self.ender_candidate {
+            self.cycle_ender = last;
+        } else {
+            self.ender_candidate = last;
+        }
+    }
+
+    fn absorb(&mut self, sentence: Sentence) {
+        let floor = self.date_floor;
         let e = &mut self.epoch;
-        match parsed {
-            ParseResult::GGA(d) => {
-                e.gga_valid = Some(!matches!(d.fix_type, None | Some(FixType::Invalid)));
-                set(&mut e.lat, d.latitude);
-                set(&mut e.lon, d.longitude);
-                set(&mut e.alt_m, d.altitude.map(f64::from));
-                set(&mut e.hdop, d.hdop.map(f64::from));
-                set(&mut e.sats, d.fix_satellites);
+        match sentence {
+            Sentence::Gga {
+                lat,
+                lon,
+                quality,
+                sats,
+                hdop,
+                alt_m,
+                ..
+            } => {
+                match quality {
+                    Some(0) | None => e.said_no_fix = true,
+                    Some(_) => e.said_fix = true,
+                }
+                set(&mut e.lat, lat);
+                set(&mut e.lon, lon);
+                set(&mut e.alt_m, alt_m);
+                set(&mut e.hdop, hdop);
+                set(&mut e.sats, sats);
             }
-            ParseResult::RMC(d) => {
-                e.rmc_valid = Some(d.status_of_fix != RmcStatusOfFix::Invalid);
-                set(&mut e.date, d.fix_date);
-                set(&mut e.lat, d.lat);
-                set(&mut e.lon, d.lon);
-                set(
-                    &mut e.speed_mps,
-                    d.speed_over_ground.map(|k| f64::from(k) * KNOTS_TO_MPS),
-                );
-                set(&mut e.track_deg, d.true_course.map(f64::from));
+            Sentence::Rmc {
+                date,
+                valid,
+                lat,
+                lon,
+                speed_knots,
+                track_deg,
+                ..
+            } => {
+                if valid {
+                    e.said_fix = true
+                } else {
+                    e.said_no_fix = true
+                }
+                if let Some(d) = date.and_then(|d| resolve_short_date(d, floor, &mut self.stats)) {
+                    e.date = Some(d);
+                }
+                set(&mut e.lat, lat);
+                set(&mut e.lon, lon);
+                set(&mut e.speed_mps, speed_knots.map(|k| k * KNOTS_TO_MPS));
+                set(&mut e.track_deg, track_deg);
             }
-            ParseResult::GSA(d) => {
-                e.gsa_mode = Some(match d.mode2 {
-                    GsaMode2::NoFix => FixMode::None,
-                    GsaMode2::Fix2D => FixMode::TwoD,
-                    GsaMode2::Fix3D => FixMode::ThreeD,
-                });
-                set(&mut e.hdop, d.hdop.map(f64::from));
+            Sentence::Gsa { mode, prns, hdop } => {
+                // Multi-constellation receivers send one GSA per system: keep the best mode and
+                // every satellite used.
+                e.gsa_mode = e.gsa_mode.max(mode);
+                e.gsa_prns.extend(prns);
+                set(&mut e.hdop, hdop);
             }
-            ParseResult::VTG(d) => {
-                set(
-                    &mut e.speed_mps,
-                    d.speed_over_ground.map(|k| f64::from(k) * KNOTS_TO_MPS),
-                );
-                set(&mut e.track_deg, d.true_course.map(f64::from));
+            Sentence::Vtg {
+                track_deg,
+                speed_knots,
+            } => {
+                set(&mut e.speed_mps, speed_knots.map(|k| k * KNOTS_TO_MPS));
+                set(&mut e.track_deg, track_deg);
             }
-            ParseResult::ZDA(d) => set(&mut e.date, d.utc_date()),
-            _ => {}
+            Sentence::Gns {
+                lat,
+                lon,
+                valid,
+                sats,
+                hdop,
+                alt_m,
+                ..
+            } => {
+                if valid {
+                    e.said_fix = true
+                } else {
+                    e.said_no_fix = true
+                }
+                set(&mut e.lat, lat);
+                set(&mut e.lon, lon);
+                set(&mut e.alt_m, alt_m);
+                set(&mut e.hdop, hdop);
+                set(&mut e.sats, sats);
+            }
+            Sentence::Gll {
+                lat, lon, valid, ..
+            } => {
+                if valid {
+                    e.said_fix = true
+                } else {
+                    e.said_no_fix = true
+                }
+                set(&mut e.lat, lat);
+                set(&mut e.lon, lon);
+            }
+            Sentence::Zda { date, .. } => {
+                if let Some(d) = date.and_then(|(d, m, y)| NaiveDate::from_ymd_opt(y, m, d)) {
+                    e.date = Some(correct_rollover(d, floor, &mut self.stats));
+                }
+            }
+            Sentence::Gsv | Sentence::Ignored => {}
         }
     }
 
     fn finish_epoch(&mut self) -> Option<Fix> {
         let e = std::mem::take(&mut self.epoch);
         let time = e.time?;
+        self.emitted_time = Some(time);
         let date = match (e.date, self.last_date, self.last_time) {
             (Some(d), _, _) => Some(d),
-            // The date only comes on RMC; past midnight without a new RMC, the day has turned.
+            // Without its own RMC the epoch takes the last date; past midnight, the next day.
             (None, Some(d), Some(prev)) if time < prev && prev - time > Duration::hours(12) => {
                 d.succ_opt()
             }
             (None, d, _) => d,
         };
         self.last_time = Some(time);
-        if date.is_some() {
-            self.last_date = date;
-        }
-        let usable = e.gga_valid.unwrap_or(true)
-            && e.rmc_valid.unwrap_or(true)
-            && e.gsa_mode != Some(FixMode::None);
-        let (Some(date), Some(lat), Some(lon), true) = (date, e.lat, e.lon, usable) else {
-            self.stats.epochs_without_fix += 1;
+        let Some(date) = date else {
+            self.stats.epochs_without_date += 1;
             return None;
         };
-        let mode = e.gsa_mode.unwrap_or(if e.alt_m.is_some() {
-            FixMode::ThreeD
-        } else {
-            FixMode::TwoD
-        });
+        self.last_date = Some(date);
+        let mode = match e.gsa_mode {
+            Some(1) => FixMode::None,
+            Some(2) => FixMode::TwoD,
+            Some(3) => FixMode::ThreeD,
+            _ if e.said_no_fix || !e.said_fix => FixMode::None,
+            _ if e.alt_m.is_some() => FixMode::ThreeD,
+            _ => FixMode::TwoD,
+        };
+        // A position the receiver itself calls invalid is not one to tag evidence with.
+        let positioned = mode != FixMode::None && !(e.said_no_fix && !e.said_fix);
+        let (lat, lon) = match (e.lat, e.lon) {
+            (Some(lat), Some(lon)) if positioned => (Some(lat), Some(lon)),
+            _ => (None, None),
+        };
+        let mode = if lat.is_some() { mode } else { FixMode::None };
+        let sats = e
+            .sats
+            .or_else(|| (!e.gsa_prns.is_empty()).then_some(e.gsa_prns.len() as u32));
         self.stats.fixes += 1;
         Some(Fix {
             time: NaiveDateTime::new(date, time).and_utc(),
             lat,
             lon,
-            alt_m: e.alt_m,
-            speed_mps: e.speed_mps,
-            track_deg: e.track_deg,
+            alt_m: e.alt_m.filter(|_| mode == FixMode::ThreeD),
+            speed_mps: e.speed_mps.filter(|_| lat.is_some()),
+            track_deg: e.track_deg.filter(|_| lat.is_some()),
             mode,
             hdop: e.hdop,
-            sats: e.sats,
+            sats,
+            source: self.source,
         })
     }
+}
+
+/// RMC's two-digit year is taken in the century of the date floor (or the next one).
+fn resolve_short_date(
+    d: ShortDate,
+    floor: NaiveDate,
+    stats: &mut SentenceStats,
+) -> Option<NaiveDate> {
+    use chrono::Datelike;
+    let century = floor.year() - floor.year().rem_euclid(100);
+    let date = NaiveDate::from_ymd_opt(century + d.yy as i32, d.month, d.day)?;
+    Some(correct_rollover(date, floor, stats))
+}
+
+fn correct_rollover(mut date: NaiveDate, floor: NaiveDate, stats: &mut SentenceStats) -> NaiveDate {
+    // Up to three rollovers (1999, 2019, 2038) are plausible for old firmware.
+    for _ in 0..3 {
+        if date >= floor {
+            break;
+        }
+        match date.checked_add_signed(GPS_ROLLOVER) {
+            Some(d) => {
+                date = d;
+                stats.week_rollovers_corrected += 1;
+            }
+            None => break,
+        }
+    }
+    date
 }
 
 fn set<T>(slot: &mut Option<T>, value: Option<T>) {
@@ -199,14 +371,66 @@ fn set<T>(slot: &mut Option<T>, value: Option<T>) {
     }
 }
 
-/// `GPGGA` from `$GPGGA,...`, for naming what was rejected.
-fn sentence_kind(line: &str) -> String {
-    let head = line.split(',').next().unwrap_or("");
-    let head = head.trim_start_matches(['$', '!']);
-    if head.is_empty() || head.len() > 8 || !head.chars().all(|c| c.is_ascii_alphanumeric()) {
-        "unrecognised line".to_string()
-    } else {
-        head.to_string()
+/// Bytes in, fixes out: framing, parsing and epoch assembly together.
+#[derive(Debug, Default)]
+pub struct NmeaDecoder {
+    framer: SentenceFramer,
+    assembler: EpochAssembler,
+}
+
+impl NmeaDecoder {
+    pub fn new(date_floor: NaiveDate) -> Self {
+        Self {
+            framer: SentenceFramer::new(),
+            assembler: EpochAssembler::new(date_floor),
+        }
+    }
+
+    pub fn stats(&self) -> &SentenceStats {
+        self.assembler.stats()
+    }
+
+    /// Feeds a chunk of bytes as read; appends completed fixes to `out`.
+    pub fn push(&mut self, bytes: &[u8], out: &mut Vec<Fix>) {
+        let Self { framer, assembler } = self;
+        let mut sentences: Vec<String> = Vec::new();
+        let mut skipped: Vec<Skipped> = Vec::new();
+        framer.push(
+            bytes,
+            |s| sentences.push(s.to_string()),
+            |k| skipped.push(k),
+        );
+        for k in skipped {
+            record_skip(assembler.stats_mut(), k);
+        }
+        for s in &sentences {
+            assembler.push_sentence(s, out);
+        }
+    }
+
+    /// Ends the stream.
+    pub fn finish(&mut self, out: &mut Vec<Fix>) {
+        let Self { framer, assembler } = self;
+        let mut skipped = Vec::new();
+        framer.finish_stream(|k| skipped.push(k));
+        for k in skipped {
+            record_skip(assembler.stats_mut(), k);
+        }
+        assembler.finish(out);
+    }
+}
+
+fn record_skip(stats: &mut SentenceStats, k: Skipped) {
+    match k {
+        Skipped::Noise(n) => stats.noise_bytes += n as u64,
+        Skipped::Truncated => {
+            stats.read += 1;
+            stats.reject("truncated");
+        }
+        Skipped::TooLong => {
+            stats.read += 1;
+            stats.reject("too-long");
+        }
     }
 }
 
@@ -221,53 +445,67 @@ mod tests {
     use super::*;
 
     fn fixes(lines: &[String]) -> (Vec<Fix>, SentenceStats) {
-        let mut a = EpochAssembler::new();
-        let mut out: Vec<Fix> = lines.iter().filter_map(|l| a.push_line(l)).collect();
-        out.extend(a.finish());
-        (out, a.stats().clone())
+        let mut d = NmeaDecoder::default();
+        let mut out = Vec::new();
+        for l in lines {
+            d.push(format!("{l}\r\n").as_bytes(), &mut out);
+        }
+        d.finish(&mut out);
+        (out, d.stats().clone())
+    }
+
+    fn epoch(hms: &str, dmy: &str) -> Vec<String> {
+        vec![
+            frame_sentence(&format!(
+                "GPGGA,{hms},4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,"
+            )),
+            frame_sentence(&format!(
+                "GPRMC,{hms},A,4807.038,N,01131.000,E,022.4,084.4,{dmy},003.1,W"
+            )),
+        ]
     }
 
     #[test]
     fn one_fix_per_epoch_with_date_from_rmc() {
-        let (f, stats) = fixes(&[
-            frame_sentence("GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,"),
-            frame_sentence("GPRMC,123519,A,4807.038,N,01131.000,E,022.4,084.4,230394,003.1,W"),
-            frame_sentence("GNGGA,123520,4807.040,N,01131.010,E,1,09,0.8,545.0,M,46.9,M,,"),
-            frame_sentence("GNRMC,123520,A,4807.040,N,01131.010,E,022.4,084.4,230394,003.1,W"),
-        ]);
+        let lines: Vec<String> = [epoch("123519", "230325"), epoch("123520", "230325")].concat();
+        let (f, stats) = fixes(&lines);
         assert_eq!(f.len(), 2, "{stats:?}");
-        assert_eq!(f[0].time.to_rfc3339(), "1994-03-23T12:35:19+00:00");
-        assert!((f[0].lat - 48.1173).abs() < 1e-4);
+        assert_eq!(f[0].time.to_rfc3339(), "2025-03-23T12:35:19+00:00");
+        assert!((f[0].lat.expect("lat") - 48.1173).abs() < 1e-4);
         assert_eq!(f[0].mode, FixMode::ThreeD);
         assert_eq!(f[0].sats, Some(8));
-        assert_eq!(f[1].sats, Some(9));
         let speed = f[0].speed_mps.expect("RMC gives speed");
         assert!((speed - 22.4 * KNOTS_TO_MPS).abs() < 1e-3);
     }
 
     #[test]
-    fn bad_checksums_and_noise_are_counted_not_fatal() {
-        let mut bad =
-            frame_sentence("GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,");
-        bad.replace_range(bad.len() - 2.., "00");
-        let (f, stats) = fixes(&[
-            "\u{1}\u{2}garbage".to_string(),
-            bad,
-            frame_sentence("GPRMC,123519,A,4807.038,N,01131.000,E,022.4,084.4,230394,003.1,W"),
-        ]);
-        assert_eq!(stats.read, 3);
-        assert_eq!(stats.rejected, 2, "{:?}", stats.reasons);
-        assert_eq!(f.len(), 1);
-        assert_eq!(f[0].mode, FixMode::TwoD, "no altitude without GGA");
+    fn the_cycle_end_is_learned_so_fixes_come_without_waiting_for_the_next_epoch() {
+        let mut a = EpochAssembler::default();
+        let mut out = Vec::new();
+        for (i, hms) in ["120000", "120001", "120002"].iter().enumerate() {
+            for l in epoch(hms, "140326") {
+                a.push_sentence(&l, &mut out);
+            }
+            // After two cycles ending in RMC, the third is emitted at its RMC.
+            assert_eq!(out.len(), if i < 2 { i } else { 3 }, "after epoch {i}");
+        }
     }
 
     #[test]
-    fn no_fix_epochs_give_no_position() {
+    fn week_rollover_dates_are_moved_forward_1024_weeks() {
+        // 2026-03-14 reported by a receiver 1024 weeks behind: 2006-07-29.
+        let (f, stats) = fixes(&epoch("120000", "290706"));
+        assert_eq!(f[0].time.to_rfc3339(), "2026-03-14T12:00:00+00:00");
+        assert_eq!(stats.week_rollovers_corrected, 1);
+    }
+
+    #[test]
+    fn no_fix_epochs_carry_time_but_no_position() {
         let (f, stats) = fixes(&[
-            frame_sentence("GPGGA,000001,,,,,0,00,99.9,,M,,M,,"),
             frame_sentence("GPRMC,000001,V,,,,,,,010125,,"),
+            frame_sentence("GPGGA,000001,,,,,0,00,99.9,,M,,M,,"),
         ]);
-        assert!(f.is_empty());
-        assert_eq!(stats.epochs_without_fix, 1);
+        assert_eq!(f.len(), 1, "{stats:?}");
+        assert_eq!((f[0].mode, f[0].lat), (FixMode::None, None));
     }
 }

@@ -7,10 +7,13 @@
 
 mod epoch;
 mod fix;
+mod framing;
 mod replay;
+mod sentence;
 mod track;
 
-pub use epoch::{EpochAssembler, SentenceStats, frame_sentence};
-pub use fix::{Fix, FixMode};
+pub use epoch::{DEFAULT_DATE_FLOOR, EpochAssembler, NmeaDecoder, SentenceStats, frame_sentence};
+pub use fix::{Fix, FixMode, FixSource};
+pub use framing::{MAX_SENTENCE, SentenceFramer, Skipped};
 pub use replay::{NmeaLog, NmeaLogError, read_nmea_fixes};
 pub use track::{PositionQuality, TaggedPosition, Track, TrackLimits};

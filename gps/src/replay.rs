@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::epoch::{EpochAssembler, SentenceStats};
+use crate::epoch::{NmeaDecoder, SentenceStats};
 use crate::fix::Fix;
 
 /// Why a log gave nothing to use.
@@ -12,15 +12,17 @@ pub enum NmeaLogError {
     NoFixes { read: u64, rejected: u64 },
 }
 
-/// Every fix in an NMEA log, with counts of what was read and rejected.
-pub fn read_nmea_fixes(text: &str) -> (Vec<Fix>, SentenceStats) {
-    let mut asm = EpochAssembler::new();
-    let mut fixes: Vec<Fix> = text.lines().filter_map(|l| asm.push_line(l)).collect();
-    fixes.extend(asm.finish());
-    (fixes, asm.stats().clone())
+/// Every fix in an NMEA log (bytes as recorded: noise and all), with counts of what was read and
+/// rejected.
+pub fn read_nmea_fixes(log: &[u8]) -> (Vec<Fix>, SentenceStats) {
+    let mut decoder = NmeaDecoder::default();
+    let mut fixes = Vec::new();
+    decoder.push(log, &mut fixes);
+    decoder.finish(&mut fixes);
+    (fixes, decoder.stats().clone())
 }
 
-/// The fixes of a recorded log (a route to replay), in time order.
+/// The fixes of a recorded log (a route to replay) that have a position, in time order.
 #[derive(Debug, Clone)]
 pub struct NmeaLog {
     fixes: Vec<Fix>,
@@ -28,8 +30,9 @@ pub struct NmeaLog {
 }
 
 impl NmeaLog {
-    pub fn parse(text: &str) -> Result<Self, NmeaLogError> {
-        let (mut fixes, stats) = read_nmea_fixes(text);
+    pub fn parse(log: &[u8]) -> Result<Self, NmeaLogError> {
+        let (mut fixes, stats) = read_nmea_fixes(log);
+        fixes.retain(|f| f.position().is_some());
         if fixes.is_empty() {
             return Err(NmeaLogError::NoFixes {
                 read: stats.read,

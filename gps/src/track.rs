@@ -83,8 +83,13 @@ impl Track {
         }
     }
 
-    /// Adds a fix; one older than the newest already held is placed in order.
+    /// Adds a fix; one older than the newest already held is placed in order. An epoch without a
+    /// position is not kept: interpolation runs between positions, and a gap of no-fix epochs
+    /// shows as a gap.
     pub fn push(&mut self, fix: Fix) {
+        if fix.position().is_none() {
+            return;
+        }
         let at = self.fixes.partition_point(|f| f.time <= fix.time);
         if at > 0 && self.fixes[at - 1].time == fix.time {
             self.fixes[at - 1] = fix;
@@ -113,17 +118,19 @@ impl Track {
         let after = self.fixes.partition_point(|f| f.time < t);
         let next = self.fixes.get(after);
         if let Some(next) = next.filter(|f| f.time == t) {
-            return Some(tagged(next, next.lat, next.lon, PositionQuality::Fix, 0));
+            let (lat, lon) = next.position()?;
+            return Some(tagged(next, lat, lon, PositionQuality::Fix, 0));
         }
         let prev = after.checked_sub(1).and_then(|i| self.fixes.get(i))?;
+        let (prev_lat, prev_lon) = prev.position()?;
         let since_prev = t - prev.time;
-        match next {
-            Some(next) => {
+        match next.and_then(|n| n.position().map(|p| (n, p))) {
+            Some((next, (next_lat, next_lon))) => {
                 let span = next.time - prev.time;
                 let frac = since_prev.num_microseconds().unwrap_or(0) as f64
                     / span.num_microseconds().unwrap_or(1).max(1) as f64;
-                let lat = prev.lat + (next.lat - prev.lat) * frac;
-                let lon = prev.lon + (next.lon - prev.lon) * frac;
+                let lat = prev_lat + (next_lat - prev_lat) * frac;
+                let lon = prev_lon + (next_lon - prev_lon) * frac;
                 let quality = if span > self.limits.max_gap {
                     PositionQuality::GapTooLong
                 } else {
@@ -141,8 +148,8 @@ impl Track {
                 };
                 Some(tagged(
                     prev,
-                    prev.lat,
-                    prev.lon,
+                    prev_lat,
+                    prev_lon,
                     quality,
                     since_prev.num_milliseconds(),
                 ))
@@ -175,14 +182,15 @@ mod tests {
     fn fix(secs: i64, lat: f64, lon: f64) -> Fix {
         Fix {
             time: DateTime::from_timestamp(1_700_000_000 + secs, 0).expect("valid time"),
-            lat,
-            lon,
+            lat: Some(lat),
+            lon: Some(lon),
             alt_m: None,
             speed_mps: None,
             track_deg: None,
             mode: FixMode::TwoD,
             hdop: Some(1.0),
             sats: Some(7),
+            source: crate::FixSource::Nmea,
         }
     }
 

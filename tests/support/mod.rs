@@ -50,14 +50,16 @@ pub fn jpeg_bytes(tag: u8) -> Vec<u8> {
 pub fn expected_position(route: &[Fix], t: DateTime<Utc>) -> Option<(f64, f64)> {
     let after = route.iter().position(|f| f.time >= t)?;
     let next = &route[after];
+    let (next_lat, next_lon) = next.position()?;
     if next.time == t || after == 0 {
-        return Some((next.lat, next.lon));
+        return Some((next_lat, next_lon));
     }
     let prev = &route[after - 1];
+    let (prev_lat, prev_lon) = prev.position()?;
     let f = (t - prev.time).num_milliseconds() as f64
         / (next.time - prev.time).num_milliseconds() as f64;
     Some((
-        prev.lat + (next.lat - prev.lat) * f,
-        prev.lon + (next.lon - prev.lon) * f,
+        prev_lat + (next_lat - prev_lat) * f,
+        prev_lon + (next_lon - prev_lon) * f,
     ))
 }

@@ -57,8 +57,8 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     ));
     let gps = match &args.nmea_file {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("reading {}", path.display()))?;
+            let text =
+                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
             let replay =
                 NmeaLog::parse(&text).with_context(|| format!("replaying {}", path.display()))?;
             let origin = replay.start().context("the NMEA log has no fix")?;

@@ -313,7 +313,7 @@ mod tests {
 
     #[test]
     fn the_route_parses_to_one_fix_a_second() {
-        let (fixes, stats) = alpr_gps::read_nmea_fixes(&generate().route);
+        let (fixes, stats) = alpr_gps::read_nmea_fixes(generate().route.as_bytes());
         assert_eq!(stats.rejected, 0, "{:?}", stats.reasons);
         assert_eq!(fixes.len() as i64, ROUTE_SECONDS + 1);
     }

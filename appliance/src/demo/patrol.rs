@@ -70,7 +70,7 @@ pub async fn run_demo<W: std::io::Write + Send + 'static>(
 
     let camera_stats = Arc::new(CameraStats::default());
     let feed = RecordedFeed::parse(FEED.as_bytes(), "embedded demo feed", &camera_stats);
-    let route = NmeaLog::parse(ROUTE).context("embedded demo route")?;
+    let route = NmeaLog::parse(ROUTE.as_bytes()).context("embedded demo route")?;
     let origin = route.start().context("embedded demo route has no fix")?;
     // The recorded patrol is replayed as if it started now.
     let shift = Utc::now() - origin;
