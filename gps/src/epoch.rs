@@ -311,7 +311,7 @@ impl EpochAssembler {
             _ => FixMode::TwoD,
         };
         // A position the receiver itself calls invalid is not one to tag evidence with.
-        let positioned = mode != FixMode::None && !(e.said_no_fix && !e.said_fix);
+        let positioned = mode != FixMode::None && (e.said_fix || !e.said_no_fix);
         let (lat, lon) = match (e.lat, e.lon) {
             (Some(lat), Some(lon)) if positioned => (Some(lat), Some(lon)),
             _ => (None, None),

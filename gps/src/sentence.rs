@@ -135,12 +135,10 @@ pub(crate) fn parse(line: &str) -> Result<Sentence, Reject> {
         return Ok(Sentence::Ignored);
     }
     // GNS always goes to the fallback: the crate drops multi-constellation mode fields.
-    if kind != "GNS" {
-        if let Ok(parsed) = nmea::parse_str(line) {
-            if let Some(s) = from_crate(parsed) {
-                return Ok(s);
-            }
-        }
+    if kind != "GNS"
+        && let Some(s) = nmea::parse_str(line).ok().and_then(from_crate)
+    {
+        return Ok(s);
     }
     let f: Vec<&str> = fields.collect();
     fallback(kind, &f).map_err(|detail| reject("bad-field", format!("{address}: {detail}")))
