@@ -162,8 +162,8 @@ fn from_crate(p: ParseResult) -> Option<Sentence> {
                 FixType::Simulation => 8,
             }),
             sats: d.fix_satellites,
-            hdop: d.hdop.map(f64::from),
-            alt_m: d.altitude.map(f64::from),
+            hdop: d.hdop.map(decimal),
+            alt_m: d.altitude.map(decimal),
         },
         ParseResult::RMC(d) => Sentence::Rmc {
             time: d.fix_time,
@@ -178,8 +178,8 @@ fn from_crate(p: ParseResult) -> Option<Sentence> {
             valid: d.status_of_fix != RmcStatusOfFix::Invalid,
             lat: d.lat,
             lon: d.lon,
-            speed_knots: d.speed_over_ground.map(f64::from),
-            track_deg: d.true_course.map(f64::from),
+            speed_knots: d.speed_over_ground.map(decimal),
+            track_deg: d.true_course.map(decimal),
         },
         ParseResult::GSA(d) => Sentence::Gsa {
             mode: Some(match d.mode2 {
@@ -188,11 +188,11 @@ fn from_crate(p: ParseResult) -> Option<Sentence> {
                 GsaMode2::Fix3D => 3,
             }),
             prns: d.fix_sats_prn.iter().copied().collect(),
-            hdop: d.hdop.map(f64::from),
+            hdop: d.hdop.map(decimal),
         },
         ParseResult::VTG(d) => Sentence::Vtg {
-            track_deg: d.true_course.map(f64::from),
-            speed_knots: d.speed_over_ground.map(f64::from),
+            track_deg: d.true_course.map(decimal),
+            speed_knots: d.speed_over_ground.map(decimal),
         },
         ParseResult::GLL(d) => Sentence::Gll {
             time: d.fix_time,
@@ -212,6 +212,12 @@ fn from_crate(p: ParseResult) -> Option<Sentence> {
         ParseResult::GSV(_) => Sentence::Gsv,
         _ => return None,
     })
+}
+
+/// The crate keeps altitude, DOP, speed and course as `f32`; widening one as it is gives
+/// `545.4000244…`. Its shortest decimal form is what the receiver sent.
+pub(crate) fn decimal(x: f32) -> f64 {
+    x.to_string().parse().unwrap_or(f64::from(x))
 }
 
 /// Reads the fields the fix needs where the crate would not.

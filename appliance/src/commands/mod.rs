@@ -2,6 +2,7 @@
 
 mod camera;
 mod demo;
+mod gps;
 mod hq;
 mod run;
 
@@ -24,6 +25,8 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Run the in-car appliance: smart cameras over TCP, GPS, hot-list matching, the local store.
     Run(run::RunArgs),
+    /// Read a GPS receiver (serial, gpsd or a recorded log) and print each fix.
+    Gps(gps::GpsArgs),
     /// Headquarters: exchange changes with a car's store.
     #[command(subcommand)]
     Hq(hq::HqCommand),
@@ -46,6 +49,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Demo(args) => demo::run(args).await,
         Command::Run(args) => run::run(args).await,
+        Command::Gps(args) => gps::run(args).await,
         Command::Hq(cmd) => hq::run(cmd).await,
         Command::Camera(cmd) => camera::run(cmd).await,
     }
