@@ -6,7 +6,7 @@ use alpr_appliance::hotlist::HotlistIndex;
 use alpr_appliance::pipeline::{Pipeline, PipelineConfig};
 use alpr_appliance::replay::play;
 use alpr_appliance::store::Store;
-use alpr_gps::NmeaLog;
+use alpr_gps::{GpsHandle, GpsSource, GpsdConfig, NmeaLog, SerialConfig};
 use alpr_images::smart_camera::{self, CameraStats};
 use anyhow::Context as _;
 use chrono::Utc;
@@ -25,9 +25,53 @@ pub struct RunArgs {
     /// Address smart cameras connect to (JSON lines, see images/SMART_CAMERA_PROTOCOL.md).
     #[arg(long, default_value = "127.0.0.1:5077")]
     camera_listen: SocketAddr,
-    /// Replay GPS from a recorded NMEA log (for bench tests; shifted to start now).
-    #[arg(long)]
+    /// GPS from a serial receiver (USB puck).
+    #[arg(long, value_name = "DEV", group = "gps")]
+    gps_serial: Option<PathBuf>,
+    /// The serial receiver's baud rate; detected when not given.
+    #[arg(long, value_name = "N", requires = "gps_serial")]
+    gps_baud: Option<u32>,
+    /// GPS from a running gpsd.
+    #[arg(long, value_name = "HOST:PORT", group = "gps")]
+    gpsd: Option<String>,
+    /// GPS replayed from a recorded NMEA log, shifted to start now (bench tests).
+    #[arg(long, value_name = "FILE", group = "gps")]
     nmea_file: Option<PathBuf>,
+}
+
+/// The running GPS input, whichever it is.
+enum GpsInput {
+    Live(GpsHandle),
+    Replay(tokio::task::JoinHandle<usize>),
+}
+
+fn start_gps(
+    args: &RunArgs,
+    fixes: tokio::sync::mpsc::Sender<alpr_gps::Fix>,
+) -> anyhow::Result<Option<GpsInput>> {
+    let live = match (&args.gps_serial, &args.gpsd, &args.nmea_file) {
+        (Some(dev), _, _) => GpsSource::Serial(SerialConfig {
+            baud: args.gps_baud,
+            ..SerialConfig::new(dev)
+        }),
+        (None, Some(addr), _) => GpsSource::Gpsd(GpsdConfig::new(addr.clone())),
+        (None, None, Some(path)) => {
+            let log = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            let log =
+                NmeaLog::parse(&log).with_context(|| format!("replaying {}", path.display()))?;
+            let origin = log.start().context("the NMEA log has no fix")?;
+            let replay = play(log.into_fixes(), fixes, origin, Utc::now() - origin, 1.0);
+            return Ok(Some(GpsInput::Replay(tokio::spawn(replay))));
+        }
+        (None, None, None) => {
+            tracing::warn!("no GPS configured: reads are stored without a position");
+            return Ok(None);
+        }
+    };
+    tracing::info!(source = %live.describe(), "GPS starting");
+    Ok(Some(GpsInput::Live(
+        GpsHandle::spawn(live, fixes).context("starting the GPS reader")?,
+    )))
 }
 
 pub async fn run(args: RunArgs) -> anyhow::Result<()> {
@@ -55,24 +99,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         camera_stats.clone(),
         shutdown.clone(),
     ));
-    let gps = match &args.nmea_file {
-        Some(path) => {
-            let text =
-                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-            let replay =
-                NmeaLog::parse(&text).with_context(|| format!("replaying {}", path.display()))?;
-            let origin = replay.start().context("the NMEA log has no fix")?;
-            let fixes = inputs.fixes.clone();
-            Some(tokio::spawn(play(
-                replay.into_fixes(),
-                fixes,
-                origin,
-                Utc::now() - origin,
-                1.0,
-            )))
-        }
-        None => None,
-    };
+    let gps = start_gps(&args, inputs.fixes.clone())?;
     // Printed on standard output so a supervisor or test can find an ephemeral port.
     println!("listening for smart cameras on {bound}");
 
@@ -80,8 +107,19 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     tracing::info!("shutting down: draining the pipeline");
     shutdown.cancel();
     let _ = cameras.await;
-    if let Some(gps) = gps {
-        gps.abort();
+    match gps {
+        Some(GpsInput::Live(handle)) => {
+            let status = tokio::task::spawn_blocking(move || handle.stop())
+                .await
+                .context("stopping GPS")?;
+            tracing::info!(
+                fixes = status.fixes,
+                reconnects = status.reconnects,
+                "GPS stopped"
+            );
+        }
+        Some(GpsInput::Replay(task)) => task.abort(),
+        None => {}
     }
     drop(inputs);
     let (store, stats) = pipeline.join().await?;
