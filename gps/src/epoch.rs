@@ -14,7 +14,8 @@ use crate::fix::{Fix, FixMode, FixSource};
 use crate::framing::{SentenceFramer, Skipped};
 use crate::sentence::{Sentence, ShortDate, parse};
 
-const KNOTS_TO_MPS: f64 = 0.514_444;
+/// One knot is one nautical mile (1852 m) an hour.
+const KNOTS_TO_MPS: f64 = 1852.0 / 3600.0;
 
 /// GPS receivers count weeks in 10 bits: every 1024 weeks, a receiver with old firmware reports
 /// dates 1024 weeks too early.
@@ -153,19 +154,16 @@ impl EpochAssembler {
         if matches!(sentence, Sentence::Ignored) {
             return;
         }
-        if time.is_none()
-            && self.epoch.sentences == 0
-            && self.emitted_time.is_some()
-            && self.cycle_ender.is_some()
-        {
-            // Part of the epoch just emitted: the learned cycle end came too early.
-            self.cycle_ender = None;
-            self.ender_candidate = None;
-            return;
-        }
+        // A sentence without a time that comes after the cycle end (VTG, GSA) opens the next
+        // epoch: the learned end is the last fix-bearing sentence of a cycle, so nothing of the
+        // emitted epoch follows it. (When the sentence that opens an epoch is lost, the VTG that
+        // follows it still belongs to that epoch, not to the one before.)
+        let carries_fix = !matches!(sentence, Sentence::Gsv);
         self.absorb(sentence);
         self.epoch.sentences += 1;
-        self.epoch.last_type = Some(kind.clone());
+        if carries_fix {
+            self.epoch.last_type = Some(kind.clone());
+        }
         if self.epoch.time.is_some() && self.cycle_ender.as_deref() == Some(kind.as_str()) {
             out.extend(self.finish_epoch());
         }
@@ -222,7 +220,12 @@ impl EpochAssembler {
                 } else {
                     e.said_no_fix = true
                 }
-                if let Some(d) = date.and_then(|d| resolve_short_date(d, floor, &mut self.stats)) {
+                // As gpsd does, a receiver without a fix is not trusted with the date: before
+                // the first fix many send the date of their battery-backed clock, or a default.
+                if valid
+                    && let Some(d) =
+                        date.and_then(|d| resolve_short_date(d, floor, &mut self.stats))
+                {
                     e.date = Some(d);
                 }
                 set(&mut e.lat, lat);
@@ -501,11 +504,23 @@ mod tests {
 
     #[test]
     fn no_fix_epochs_carry_time_but_no_position() {
+        let mut lines = epoch("000000", "010126");
+        lines.push(frame_sentence("GPRMC,000001,V,,,,,,,010126,,"));
+        lines.push(frame_sentence("GPGGA,000001,,,,,0,00,99.9,,M,,M,,"));
+        let (f, stats) = fixes(&lines);
+        assert_eq!(f.len(), 2, "{stats:?}");
+        assert_eq!(f[1].time.to_rfc3339(), "2026-01-01T00:00:01+00:00");
+        assert_eq!((f[1].mode, f[1].lat), (FixMode::None, None));
+    }
+
+    #[test]
+    fn a_receiver_without_a_fix_is_not_trusted_with_the_date() {
+        // Before its first fix a receiver may send its clock's date (here a default from 1980).
         let (f, stats) = fixes(&[
-            frame_sentence("GPRMC,000001,V,,,,,,,010125,,"),
+            frame_sentence("GPRMC,000001,V,,,,,,,060180,,"),
             frame_sentence("GPGGA,000001,,,,,0,00,99.9,,M,,M,,"),
         ]);
-        assert_eq!(f.len(), 1, "{stats:?}");
-        assert_eq!((f[0].mode, f[0].lat), (FixMode::None, None));
+        assert!(f.is_empty(), "{f:?}");
+        assert_eq!(stats.epochs_without_date, 1);
     }
 }

@@ -6,9 +6,10 @@
 //! CR or LF, hold printable ASCII only and are at most [`MAX_SENTENCE`] bytes; everything else is
 //! counted as skipped and dropped, so memory stays bounded whatever arrives.
 
-/// The longest sentence kept. NMEA 0183 allows 82 characters; some receivers send longer
-/// proprietary ones, and gpsd accepts up to about this length.
-pub const MAX_SENTENCE: usize = 200;
+/// The longest sentence kept, from `$` to the checksum. NMEA 0183 allows 82 characters with the
+/// line ending; gpsd takes up to 102 with it and rejects longer ones (u-blox's 112-byte `$PUBX,00`
+/// among them). The same limit here keeps this decoder's fixes the same as gpsd's.
+pub const MAX_SENTENCE: usize = 100;
 
 /// Why bytes were skipped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

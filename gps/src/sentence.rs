@@ -99,22 +99,28 @@ pub(crate) fn parse(line: &str) -> Result<Sentence, Reject> {
         .strip_prefix('$')
         .or_else(|| line.strip_prefix('!'))
         .ok_or_else(|| reject("not-a-sentence", "does not start with $"))?;
-    let (body, checksum) = body
-        .rsplit_once('*')
-        .ok_or_else(|| reject("no-checksum", "no *hh checksum"))?;
-    let expected = u8::from_str_radix(checksum.trim(), 16).map_err(|_| {
-        reject(
-            "bad-checksum",
-            format!("checksum field {checksum:?} is not hex"),
-        )
-    })?;
-    let actual = body.bytes().fold(0u8, |a, b| a ^ b);
-    if actual != expected {
-        return Err(reject(
-            "bad-checksum",
-            format!("checksum {expected:02X}, computed {actual:02X}"),
-        ));
-    }
+    // The checksum is optional in NMEA 0183 for most sentences, and some receivers leave it
+    // out; gpsd takes such sentences, so they are taken here too, as long as they have every
+    // field (a sentence cut short in transmission is not).
+    let body = match body.rsplit_once('*') {
+        Some((body, checksum)) => {
+            let expected = u8::from_str_radix(checksum.trim(), 16).map_err(|_| {
+                reject(
+                    "bad-checksum",
+                    format!("checksum field {checksum:?} is not hex"),
+                )
+            })?;
+            let actual = body.bytes().fold(0u8, |a, b| a ^ b);
+            if actual != expected {
+                return Err(reject(
+                    "bad-checksum",
+                    format!("checksum {expected:02X}, computed {actual:02X}"),
+                ));
+            }
+            body
+        }
+        None => body,
+    };
     let mut fields = body.split(',');
     let address = fields.next().unwrap_or("");
     if address.starts_with('P') {
@@ -134,6 +140,14 @@ pub(crate) fn parse(line: &str) -> Result<Sentence, Reject> {
     ) {
         return Ok(Sentence::Ignored);
     }
+    let field_count = body.split(',').count() - 1;
+    let needed = min_fields(kind);
+    if field_count < needed {
+        return Err(reject(
+            "too-short",
+            format!("{address} has {field_count} fields, needs {needed}"),
+        ));
+    }
     // GNS always goes to the fallback: the crate drops multi-constellation mode fields.
     if kind != "GNS"
         && let Some(s) = nmea::parse_str(line).ok().and_then(from_crate)
@@ -142,6 +156,20 @@ pub(crate) fn parse(line: &str) -> Result<Sentence, Reject> {
     }
     let f: Vec<&str> = fields.collect();
     fallback(kind, &f).map_err(|detail| reject("bad-field", format!("{address}: {detail}")))
+}
+
+/// Fields after the address a sentence needs to be read at all: gpsd's minimums (a sentence with
+/// fewer was cut short).
+fn min_fields(kind: &str) -> usize {
+    match kind {
+        "GGA" | "GNS" => 12,
+        "GSA" => 16,
+        "RMC" => 7,
+        "GLL" => 6,
+        "VTG" => 4,
+        "ZDA" => 3,
+        _ => 0,
+    }
 }
 
 fn from_crate(p: ParseResult) -> Option<Sentence> {
@@ -407,7 +435,18 @@ mod tests {
         assert_eq!(parse(&bad).map_err(|r| r.kind), Err("bad-checksum"));
         assert_eq!(
             parse("$GPGGA,120000,4140.58").map_err(|r| r.kind),
-            Err("no-checksum")
+            Err("too-short")
+        );
+        let whole = "$GPGGA,120000,4140.5840,N,09134.8180,W,1,08,0.9,213.4,M,-32.4,M,,";
+        assert!(
+            matches!(
+                parse(whole),
+                Ok(Sentence::Gga {
+                    quality: Some(1),
+                    ..
+                })
+            ),
+            "a whole sentence without a checksum is taken, as gpsd takes it"
         );
         assert_eq!(
             parse(&frame_sentence("PUBX,00,120000.00")),
