@@ -4,8 +4,9 @@
 set -euo pipefail
 
 # cr-sqlite's bindgen step (libclang), its build (make, patch, gcc) and the smoke test of the
-# built extension (sqlite3).
-packages=(build-essential pkg-config clang libclang-dev make patch sqlite3 ca-certificates)
+# built extension (sqlite3); gpsd and gpsfake for the GPS tests (gpsd, gpsd-clients).
+packages=(build-essential pkg-config clang libclang-dev make patch sqlite3 ca-certificates
+  gpsd gpsd-clients)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -102,7 +102,7 @@ fn session(
     }
     reader
         .get_ref()
-        .set_read_timeout(Some(Duration::from_millis(250)))
+        .set_read_timeout(Some(Duration::from_millis(100)))
         .map_err(|e| e.to_string())?;
     tracing::info!(addr = %config.addr, "connected to gpsd");
     status.update(|s| {
@@ -116,28 +116,44 @@ fn session(
 
     let mut reports = Reports::default();
     let mut line = Vec::new();
+    let send = |fix: Option<Fix>| -> bool {
+        match fix {
+            Some(fix) => {
+                status.fix(&fix, Utc::now());
+                tx.blocking_send(fix).is_ok()
+            }
+            None => true,
+        }
+    };
     loop {
         if stop.load(Ordering::Relaxed) {
+            send(reports.flush());
             return Ok(());
         }
-        match read_line(&mut reader, &mut line) {
-            Ok(LineRead::Line) => {}
-            Ok(LineRead::Pending) => continue,
-            Ok(LineRead::Eof) => return Err("gpsd closed the connection".into()),
+        let read = read_line(&mut reader, &mut line);
+        let fix = match read {
+            Ok(LineRead::Line) => {
+                let fix = reports.take(&line, Instant::now());
+                line.clear();
+                fix
+            }
+            Ok(LineRead::Pending) => reports.flush_if_settled(Instant::now()),
             Ok(LineRead::TooLong) => {
                 tracing::warn!("skipped a gpsd report longer than {MAX_LINE} bytes");
                 continue;
             }
-            Err(e) => return Err(format!("reading: {e}")),
-        }
-        let received = Utc::now();
-        if let Some(fix) = reports.take(&line) {
-            status.fix(&fix, received);
-            if tx.blocking_send(fix).is_err() {
-                return Ok(());
+            Ok(LineRead::Eof) => {
+                send(reports.flush());
+                return Err("gpsd closed the connection".into());
             }
+            Err(e) => {
+                send(reports.flush());
+                return Err(format!("reading: {e}"));
+            }
+        };
+        if !send(fix) {
+            return Ok(());
         }
-        line.clear();
     }
 }
 
@@ -176,26 +192,62 @@ fn read_line(reader: &mut BufReader<TcpStream>, line: &mut Vec<u8>) -> std::io::
     }
 }
 
-/// Turns TPV reports into fixes, with DOP and satellites from the latest SKY.
+/// How long an epoch's report is held for a more complete one: gpsd reports an epoch more than
+/// once while it has not learned the receiver's cycle (each report adding what the next
+/// sentence brought), and all of them arrive within one burst of sentences.
+const SETTLE: Duration = Duration::from_millis(400);
+
+/// Turns TPV reports into fixes, one per epoch, with DOP and satellites from the latest SKY.
 #[derive(Debug, Default)]
 pub(crate) struct Reports {
     hdop: Option<f64>,
     sats_used: Option<u32>,
-    last_time: Option<DateTime<Utc>>,
+    /// The latest report of the current epoch, not yet passed on, and when it came.
+    pending: Option<(Fix, Instant)>,
+    /// The time of the last epoch passed on: later reports of it are dropped.
+    emitted: Option<DateTime<Utc>>,
 }
 
 impl Reports {
-    /// The fix a report line completes, if any.
-    pub(crate) fn take(&mut self, line: &[u8]) -> Option<Fix> {
+    /// Takes one report line; returns the fix of an epoch it completes, if any.
+    pub(crate) fn take(&mut self, line: &[u8], now: Instant) -> Option<Fix> {
         match serde_json::from_slice::<ResponseData>(line) {
             Ok(ResponseData::Sky(sky)) => {
                 self.sky(&sky);
                 None
             }
-            Ok(ResponseData::Tpv(tpv)) => self.tpv(&tpv),
+            Ok(ResponseData::Tpv(tpv)) => {
+                let fix = self.tpv(&tpv)?;
+                if self.emitted == Some(fix.time) {
+                    return None;
+                }
+                // The last report of an epoch is the most complete: hold it until the next epoch
+                // begins or the burst is over.
+                let done = match &self.pending {
+                    Some((held, _)) if held.time != fix.time => self.flush(),
+                    _ => None,
+                };
+                self.pending = Some((fix, now));
+                done
+            }
             // DEVICE, PPS, GST, and classes gpsd_proto does not know (ERROR, TOFF, ...).
             _ => None,
         }
+    }
+
+    /// The held epoch, once no report has come for it for a while.
+    pub(crate) fn flush_if_settled(&mut self, now: Instant) -> Option<Fix> {
+        match &self.pending {
+            Some((_, at)) if now.duration_since(*at) >= SETTLE => self.flush(),
+            _ => None,
+        }
+    }
+
+    /// The held epoch, now.
+    pub(crate) fn flush(&mut self) -> Option<Fix> {
+        let (fix, _) = self.pending.take()?;
+        self.emitted = Some(fix.time);
+        Some(fix)
     }
 
     fn sky(&mut self, sky: &Sky) {
@@ -211,11 +263,6 @@ impl Reports {
         let time = DateTime::parse_from_rfc3339(tpv.time.as_deref()?)
             .ok()?
             .to_utc();
-        // gpsd may report an epoch more than once as sentences arrive; the first report stands.
-        if self.last_time == Some(time) {
-            return None;
-        }
-        self.last_time = Some(time);
         let mode = match tpv.mode {
             Mode::NoFix => FixMode::None,
             Mode::Fix2d => FixMode::TwoD,
@@ -243,5 +290,47 @@ impl Reports {
             sats: self.sats_used,
             source: FixSource::Gpsd,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tpv(time: &str, mode: u8, alt: Option<f64>) -> Vec<u8> {
+        let alt = alt.map_or(String::new(), |a| format!(",\"altMSL\":{a}"));
+        format!(
+            "{{\"class\":\"TPV\",\"mode\":{mode},\"time\":\"{time}\",\"lat\":41.5,\"lon\":-91.5{alt}}}"
+        )
+        .into_bytes()
+    }
+
+    #[test]
+    fn the_last_report_of_an_epoch_is_the_one_passed_on() {
+        let mut r = Reports::default();
+        let t0 = Instant::now();
+        let e0 = "2026-03-14T12:00:00.000Z";
+        let e1 = "2026-03-14T12:00:01.000Z";
+        // The first epoch, reported at RMC (2D, no altitude) and again at GGA (3D).
+        assert_eq!(r.take(&tpv(e0, 2, None), t0), None);
+        assert_eq!(r.take(&tpv(e0, 3, Some(210.5)), t0), None);
+        let first = r.take(&tpv(e1, 3, Some(210.9)), t0).expect("epoch 0 done");
+        assert_eq!((first.mode, first.alt_m), (FixMode::ThreeD, Some(210.5)));
+        // Nothing more arrives: the held epoch goes out once the burst is over.
+        assert_eq!(r.flush_if_settled(t0 + SETTLE / 2), None);
+        let second = r.flush_if_settled(t0 + SETTLE).expect("settled");
+        assert_eq!(second.alt_m, Some(210.9));
+        // A late, repeated report of an epoch already passed on is dropped.
+        assert_eq!(r.take(&tpv(e1, 3, Some(210.9)), t0 + SETTLE), None);
+        assert_eq!(r.flush(), None);
+    }
+
+    #[test]
+    fn reports_without_a_time_are_not_epochs() {
+        let mut r = Reports::default();
+        let now = Instant::now();
+        assert_eq!(r.take(br#"{"class":"TPV","mode":1}"#, now), None);
+        assert_eq!(r.take(b"not json", now), None);
+        assert_eq!(r.flush(), None);
     }
 }
