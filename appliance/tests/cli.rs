@@ -156,3 +156,82 @@ fn appliance_takes_a_camera_feed_over_tcp_and_shuts_down_cleanly_on_sigterm() {
     assert!(rest.contains("stopped: reads=2 hits=0"), "{rest}");
     assert!(rest.contains("camera_lines_rejected=1"), "{rest}");
 }
+
+fn gps_log(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../gps/tests/logs")
+        .join(name)
+}
+
+#[test]
+fn gps_json_prints_one_object_per_epoch_and_the_counts() {
+    let out = alpr()
+        .args(["gps", "--json", "--nmea-file"])
+        .arg(gps_log("noisy.nmea"))
+        .output()
+        .expect("alpr gps runs");
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8(out.stdout).expect("utf-8");
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line one JSON object"))
+        .collect();
+    assert_eq!(lines.len(), 60, "one per epoch");
+    let allowed = [
+        "time",
+        "lat",
+        "lon",
+        "alt_m",
+        "speed_mps",
+        "track_deg",
+        "mode",
+        "hdop",
+        "sats",
+    ];
+    for l in &lines {
+        let obj = l.as_object().expect("an object");
+        assert!(obj.keys().all(|k| allowed.contains(&k.as_str())), "{l}");
+        assert_eq!(obj["mode"], 3);
+    }
+    assert_eq!(lines[0]["time"], "2026-03-14T12:00:00.000Z");
+    assert_eq!(lines[0]["lat"], 41.672);
+    assert_eq!(lines[0]["alt_m"], 209.2);
+    // The epoch whose GGA was lost (bad checksum) has no altitude rather than a stale one.
+    assert!(lines[27].get("alt_m").is_none(), "{}", lines[27]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let counts = stderr
+        .lines()
+        .find(|l| l.starts_with("sentences "))
+        .expect("closing counts on stderr");
+    assert_eq!(summary_count(counts, "fixes"), 60);
+    assert!(summary_count(counts, "rejected") > 0);
+    assert!(summary_count(counts, "noise_bytes") > 0);
+    assert!(counts.contains("bad-checksum="), "{counts}");
+}
+
+#[test]
+fn gps_survives_ten_megabytes_without_a_newline_and_binary_noise() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("hostile.nmea");
+    let mut bytes = std::fs::read(gps_log("gp_only.nmea")).expect("log");
+    let (head, tail) = bytes.split_at(bytes.len() / 2);
+    let mut hostile = head.to_vec();
+    hostile.extend(std::iter::repeat_n(b'7', 10 * 1024 * 1024));
+    hostile.extend((0..=255u8).cycle().take(64 * 1024));
+    hostile.extend_from_slice(b"\r\n$GPRMC,garbage*00\r\n$GPGGA,1234");
+    hostile.extend_from_slice(b"\r\n");
+    hostile.extend_from_slice(tail);
+    bytes.clear();
+    std::fs::write(&path, &hostile).expect("write");
+    let out = alpr()
+        .args(["gps", "--json", "--nmea-file"])
+        .arg(&path)
+        .output()
+        .expect("alpr gps runs");
+    assert!(out.status.success(), "{out:?}");
+    let fixes = String::from_utf8_lossy(&out.stdout).lines().count();
+    // The epoch cut by the noise is lost; every other one is read.
+    assert!((58..=60).contains(&fixes), "{fixes} fixes");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("too-long="), "{stderr}");
+}
