@@ -21,8 +21,11 @@ const KNOTS_TO_MPS: f64 = 1852.0 / 3600.0;
 /// dates 1024 weeks too early.
 const GPS_ROLLOVER: Duration = Duration::weeks(1024);
 
-/// No fix this software ever sees is older than this; an earlier date is a week-number rollover.
-pub const DEFAULT_DATE_FLOOR: NaiveDate = match NaiveDate::from_ymd_opt(2025, 1, 1) {
+/// A date before this is taken to be a GPS week-number rollover and moved forward 1024 weeks.
+/// gpsd uses the same day (the start of its compiled-in leap-second count, 18 s): a receiver
+/// 1024 weeks behind reports dates from 1999-2016 until 2036, and a recorded log from any year
+/// since 2017 keeps its own dates.
+pub const DEFAULT_DATE_FLOOR: NaiveDate = match NaiveDate::from_ymd_opt(2017, 1, 1) {
     Some(d) => d,
     None => NaiveDate::MIN,
 };
@@ -339,7 +342,8 @@ impl EpochAssembler {
     }
 }
 
-/// RMC's two-digit year is taken in the century of the date floor (or the next one).
+/// RMC's two-digit year is taken in the century of the date floor, except that years 80-99
+/// are the previous century's (as gpsd takes them: GPS time began in 1980).
 fn resolve_short_date(
     d: ShortDate,
     floor: NaiveDate,
@@ -347,25 +351,24 @@ fn resolve_short_date(
 ) -> Option<NaiveDate> {
     use chrono::Datelike;
     let century = floor.year() - floor.year().rem_euclid(100);
+    let century = if d.yy >= 80 { century - 100 } else { century };
     let date = NaiveDate::from_ymd_opt(century + d.yy as i32, d.month, d.day)?;
     Some(correct_rollover(date, floor, stats))
 }
 
-fn correct_rollover(mut date: NaiveDate, floor: NaiveDate, stats: &mut SentenceStats) -> NaiveDate {
-    // Up to three rollovers (1999, 2019, 2038) are plausible for old firmware.
-    for _ in 0..3 {
-        if date >= floor {
-            break;
-        }
-        match date.checked_add_signed(GPS_ROLLOVER) {
-            Some(d) => {
-                date = d;
-                stats.week_rollovers_corrected += 1;
-            }
-            None => break,
-        }
+fn correct_rollover(date: NaiveDate, floor: NaiveDate, stats: &mut SentenceStats) -> NaiveDate {
+    // Once, as gpsd does: a receiver that has missed one rollover is common (firmware from
+    // 1999-2019), one that has missed two would report dates before GPS began.
+    if date >= floor {
+        return date;
     }
-    date
+    match date.checked_add_signed(GPS_ROLLOVER) {
+        Some(d) => {
+            stats.week_rollovers_corrected += 1;
+            d
+        }
+        None => date,
+    }
 }
 
 fn set<T>(slot: &mut Option<T>, value: Option<T>) {
@@ -511,6 +514,21 @@ mod tests {
         assert_eq!(f.len(), 2, "{stats:?}");
         assert_eq!(f[1].time.to_rfc3339(), "2026-01-01T00:00:01+00:00");
         assert_eq!((f[1].mode, f[1].lat), (FixMode::None, None));
+    }
+
+    #[test]
+    fn two_digit_years_and_old_logs_resolve_as_gpsd_resolves_them() {
+        for (dmy, want) in [
+            ("150679", "2079-06-15"),
+            // 1999, from a receiver 1024 weeks behind: moved forward once.
+            ("150699", "2019-01-29"),
+            // A log recorded in 2018 keeps its date.
+            ("150618", "2018-06-15"),
+            ("311225", "2025-12-31"),
+        ] {
+            let (f, _) = fixes(&epoch("120000", dmy));
+            assert_eq!(f[0].time.date_naive().to_string(), want, "{dmy}");
+        }
     }
 
     #[test]
