@@ -96,7 +96,7 @@ async fn recorded_feed_and_route_give_positioned_reads_and_hits() {
     );
     assert_eq!(
         hits("719ZPT"),
-        vec![("719ZPT".into(), "alternative".into(), false)],
+        vec![("719ZPT".into(), "alternative exact".into(), false)],
         "matched on the second reading"
     );
     assert_eq!(

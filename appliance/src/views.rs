@@ -38,7 +38,9 @@ pub fn hit_view(r: &Read, h: &Hit) -> HitView {
         listed_state: h.entry.listed.state.clone().unwrap_or_default(),
         reason: h.entry.listed.reason.clone(),
         priority: h.entry.listed.priority.as_str().to_string(),
-        match_kind: h.kind.as_str().to_string(),
+        match_kind: h.match_label(),
+        matched_reading: h.read_plate.clone(),
+        confused_positions: h.confused.clone(),
         state_mismatch: h.state_mismatch,
     }
 }

@@ -33,9 +33,12 @@ impl<W: Write> Console<W> {
         } else {
             String::new()
         };
+        let confusion_note = confused_chars(&h.matched_reading, &h.confused_positions)
+            .map(|c| format!(" CHECK CHARACTERS: {c}"))
+            .unwrap_or_default();
         writeln!(
             self.out,
-            "HIT   {} | list {} [{}] {} {} ({}) priority {}{}",
+            "HIT   {} | list {} [{}] {} {} ({}) priority {}{}{}",
             read_line(&h.read),
             h.list,
             h.match_kind,
@@ -43,7 +46,8 @@ impl<W: Write> Console<W> {
             or_unknown(&h.listed_state),
             h.reason,
             h.priority,
-            state_note
+            state_note,
+            confusion_note
         )
     }
 
@@ -78,6 +82,16 @@ fn or_unknown(s: &str) -> &str {
     if s.is_empty() { "??" } else { s }
 }
 
+/// The characters at `positions` of `plate`, numbered from 1 (`2:'8' 4:'O'`); `None` for none.
+fn confused_chars(plate: &str, positions: &[usize]) -> Option<String> {
+    let chars: Vec<char> = plate.chars().collect();
+    let named: Vec<String> = positions
+        .iter()
+        .filter_map(|&i| chars.get(i).map(|c| format!("{}:'{c}'", i + 1)))
+        .collect();
+    (!named.is_empty()).then(|| named.join(" "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,6 +119,8 @@ mod tests {
             reason: "stolen vehicle".into(),
             priority: "high".into(),
             match_kind: "exact".into(),
+            matched_reading: "7ABC123".into(),
+            confused_positions: vec![],
             state_mismatch: true,
         })
         .expect("write to vec");

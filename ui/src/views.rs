@@ -24,8 +24,13 @@ pub struct HitView {
     pub listed_state: String,
     pub reason: String,
     pub priority: String,
-    /// How the plate matched (`exact`, ...).
+    /// How the plate matched (`exact`, `confusion`, `alternative wildcard`, ...).
     pub match_kind: String,
+    /// The reading that matched: the read's plate, or one of its other readings.
+    pub matched_reading: String,
+    /// Positions in `matched_reading` that matched only through an OCR confusion: each is to be
+    /// checked by eye.
+    pub confused_positions: Vec<usize>,
     /// Said plainly when the listed state is not the read's: such a hit is never a plain one.
     pub state_mismatch: bool,
 }

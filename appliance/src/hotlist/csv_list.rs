@@ -112,6 +112,7 @@ pub fn parse_csv_list(text: &[u8], source_name: &str) -> Result<Vec<ListedPlate>
             priority,
             instructions: field(instructions),
             expires_at,
+            ..Default::default()
         });
     }
     Ok(entries)

@@ -2,6 +2,11 @@
 
 mod csv_list;
 mod index;
+pub mod naive;
+pub mod plate;
+mod record;
+pub mod wildcard;
 
 pub use csv_list::{CsvListError, parse_csv_list};
-pub use index::HotlistIndex;
+pub use index::{Candidate, HotlistIndex, IndexBuilder, secs};
+pub use plate::ConfusionTable;

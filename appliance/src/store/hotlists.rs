@@ -107,6 +107,7 @@ impl Store {
                         priority: Priority::parse(&priority).unwrap_or(Priority::Normal),
                         instructions: r.get(9)?,
                         expires_at: expires.and_then(DateTime::from_timestamp_millis),
+                        ..Default::default()
                     },
                 })
             })

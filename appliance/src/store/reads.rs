@@ -93,7 +93,7 @@ impl Store {
                             h.entry.list_id,
                             h.entry.listed.plate,
                             h.read_plate,
-                            h.kind.as_str(),
+                            h.match_label(),
                             h.state_mismatch,
                             h.entry.listed.priority.as_str(),
                             ms(h.raised_at),

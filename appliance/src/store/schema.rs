@@ -53,7 +53,7 @@ CREATE TABLE hits (
     list_id TEXT NOT NULL DEFAULT '',
     listed_plate TEXT NOT NULL DEFAULT '',
     read_plate TEXT NOT NULL DEFAULT '',
-    -- exact | alternative (matched one of the read's other readings)
+    -- exact | confusion | wildcard, after "alternative " when one of the read's other readings matched
     match_kind TEXT NOT NULL DEFAULT 'exact',
     state_mismatch INTEGER NOT NULL DEFAULT 0,
     priority TEXT NOT NULL DEFAULT 'normal',
