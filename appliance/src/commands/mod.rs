@@ -1,5 +1,6 @@
 //! The `alpr` program's command line.
 
+mod bench;
 mod camera;
 mod demo;
 mod gps;
@@ -33,6 +34,9 @@ enum Command {
     /// Camera tools for technicians.
     #[command(subcommand)]
     Camera(camera::CameraCommand),
+    /// Benchmarks: figures for the performance targets, one JSON line.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
 }
 
 impl Cli {
@@ -52,6 +56,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Gps(args) => gps::run(args).await,
         Command::Hq(cmd) => hq::run(cmd).await,
         Command::Camera(cmd) => camera::run(cmd).await,
+        Command::Bench(cmd) => bench::run(cmd).await,
     }
 }
 

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::plate::{ConfusionTable, PlateKey, normalize, state_code};
 use super::record::RecordArena;
-use super::wildcard::Pattern;
+use super::wildcard::{Pattern, WildcardSet};
 use crate::model::{Hit, HotlistEntry, ListedPlate, MatchKind, Read, new_id};
 
 /// Validity times are whole seconds from this instant (2000-01-01T00:00:00Z), in a `u32`.
@@ -64,7 +64,7 @@ pub struct HotlistIndex {
     exact_entries: Vec<u32>,
     canon_keys: Vec<u64>,
     canon_entries: Vec<u32>,
-    wildcards: Vec<(Pattern, u32)>,
+    wildcards: WildcardSet,
 }
 
 /// Collects entries, then sorts them into a [`HotlistIndex`].
@@ -137,7 +137,7 @@ impl IndexBuilder {
         });
         ix.ids.push(*id.as_bytes());
         match (pattern, keys) {
-            (Some(p), _) => ix.wildcards.push((p, entry)),
+            (Some(p), _) => ix.wildcards.insert(p, entry),
             (None, Some((exact, canon))) => {
                 self.exact.push((exact.0, entry));
                 self.canon.push((canon.0, entry));
@@ -201,7 +201,7 @@ impl HotlistIndex {
             + self.records.heap_bytes()
             + (self.exact_keys.capacity() + self.canon_keys.capacity()) * 8
             + (self.exact_entries.capacity() + self.canon_entries.capacity()) * 4
-            + self.wildcards.capacity() * size_of::<(Pattern, u32)>()
+            + self.wildcards.heap_bytes()
     }
 
     /// Every entry active at `now` (in [`secs`]) that `plate` (normalised) meets, exact ones
@@ -242,19 +242,13 @@ impl HotlistIndex {
                 });
             }
         }
-        let mut scratch = Vec::new();
-        for (pattern, e) in &self.wildcards {
-            if !pattern.fits(bytes.len()) || !active(*e) {
-                continue;
-            }
-            if let Some(m) = pattern.matches(bytes, &canon, &mut scratch) {
-                out.push(Candidate {
-                    entry: *e,
-                    kind: MatchKind::Wildcard,
-                    confused: m.confused,
-                });
-            }
-        }
+        self.wildcards.find(bytes, &canon, active, |entry, m| {
+            out.push(Candidate {
+                entry,
+                kind: MatchKind::Wildcard,
+                confused: m.confused,
+            })
+        });
     }
 
     /// Entry `e` in full.

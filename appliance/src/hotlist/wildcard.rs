@@ -189,3 +189,90 @@ mod tests {
         assert!(Pattern::new("AB*", &t).is_ok());
     }
 }
+
+/// Partial plates, filed so that a plate is tried only against those it could meet: one with a
+/// fixed length by the position and class of its first known character, one with a `*` by the
+/// class of its first or last character when that is known, and only the rest (`*AB*`) against
+/// every plate.
+#[derive(Debug, Default)]
+pub struct WildcardSet {
+    patterns: Vec<(Pattern, u32)>,
+    /// (length, position, class) → patterns.
+    fixed: std::collections::HashMap<(u8, u8, u8), Vec<u32>>,
+    by_first: std::collections::HashMap<u8, Vec<u32>>,
+    by_last: std::collections::HashMap<u8, Vec<u32>>,
+    floating: Vec<u32>,
+}
+
+impl WildcardSet {
+    pub fn len(&self) -> usize {
+        self.patterns.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.patterns.is_empty()
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        self.patterns
+            .iter()
+            .map(|(p, _)| size_of::<(Pattern, u32)>() + p.raw.capacity() * 2 + 4)
+            .sum()
+    }
+
+    /// Files `pattern`, standing for entry `entry`.
+    pub fn insert(&mut self, pattern: Pattern, entry: u32) {
+        let slot = self.patterns.len() as u32;
+        let known = |b: u8| !matches!(b, b'*' | b'?');
+        let (first, last) = (pattern.canon[0], pattern.canon[pattern.canon.len() - 1]);
+        if !pattern.has_star {
+            if let Some(i) = pattern.canon.iter().position(|&b| known(b)) {
+                let key = (pattern.min_len as u8, i as u8, pattern.canon[i]);
+                self.fixed.entry(key).or_default().push(slot);
+            }
+        } else if known(first) {
+            self.by_first.entry(first).or_default().push(slot);
+        } else if known(last) {
+            self.by_last.entry(last).or_default().push(slot);
+        } else {
+            self.floating.push(slot);
+        }
+        self.patterns.push((pattern, entry));
+    }
+
+    /// Calls `found(entry, how)` for every pattern `plate` meets (`canon_plate` being it folded
+    /// by the same confusions) whose entry `keep` accepts.
+    pub fn find(
+        &self,
+        plate: &[u8],
+        canon_plate: &[u8],
+        keep: impl Fn(u32) -> bool,
+        mut found: impl FnMut(u32, WildcardMatch),
+    ) {
+        let (Some(&first), Some(&last)) = (canon_plate.first(), canon_plate.last()) else {
+            return;
+        };
+        let len = plate.len() as u8;
+        let fixed = canon_plate
+            .iter()
+            .enumerate()
+            .filter_map(|(i, &c)| self.fixed.get(&(len, i as u8, c)));
+        let slots = fixed
+            .chain(self.by_first.get(&first))
+            .chain(self.by_last.get(&last))
+            .flatten()
+            .chain(&self.floating);
+        let mut scratch = Vec::new();
+        for &slot in slots {
+            let Some((pattern, entry)) = self.patterns.get(slot as usize) else {
+                continue;
+            };
+            if !keep(*entry) {
+                continue;
+            }
+            if let Some(m) = pattern.matches(plate, canon_plate, &mut scratch) {
+                found(*entry, m);
+            }
+        }
+    }
+}
