@@ -10,7 +10,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::plate::{ConfusionTable, PlateKey, normalize, state_code};
+use super::plate::{ConfusionTable, PlateKey, normalize, normalized, state_code};
 use super::record::RecordArena;
 use super::wildcard::{Pattern, WildcardSet};
 use crate::model::{Hit, HotlistEntry, ListedPlate, MatchKind, Read, new_id};
@@ -99,7 +99,7 @@ impl IndexBuilder {
         let ix = &mut self.index;
         let entry = u32::try_from(ix.meta.len())
             .map_err(|_| "more hot-list entries than one index holds".to_string())?;
-        let plate = normalize(&listed.plate);
+        let plate = normalized(&listed.plate);
         let wildcard = plate.contains(['*', '?']);
         let pattern = if wildcard {
             Some(Pattern::new(&plate, &ix.confusions)?)
@@ -111,7 +111,9 @@ impl IndexBuilder {
         } else {
             let exact = PlateKey::new(plate.as_bytes())
                 .ok_or_else(|| format!("plate {:?}: only 1-10 of 0-9 A-Z", listed.plate))?;
-            let canon = PlateKey::new(&ix.confusions.canon_plate(plate.as_bytes()))
+            let canon = ix
+                .confusions
+                .canon_key(plate.as_bytes())
                 .ok_or_else(|| format!("plate {:?}: cannot be folded", listed.plate))?;
             Some((exact, canon))
         };
@@ -123,9 +125,7 @@ impl IndexBuilder {
             }
         };
         let list = u16::try_from(list).map_err(|_| "more than 65,535 hot lists".to_string())?;
-        let mut details = listed.clone();
-        details.plate = plate;
-        ix.records.push(&details)?;
+        ix.records.push(&plate, listed)?;
         ix.meta.push(Meta {
             effective: listed.effective_at.map_or(0, |t| {
                 // Rounded up: never active before its time.
@@ -148,11 +148,28 @@ impl IndexBuilder {
     }
 
     pub fn finish(mut self) -> HotlistIndex {
-        self.exact.sort_unstable();
-        self.canon.sort_unstable();
+        // The two sorts are the bulk of a large load: one on each core.
+        let split = |mut pairs: Vec<(u64, u32)>| -> (Vec<u64>, Vec<u32>) {
+            pairs.sort_unstable();
+            pairs.into_iter().unzip()
+        };
+        let (exact, canon) = (
+            std::mem::take(&mut self.exact),
+            std::mem::take(&mut self.canon),
+        );
+        let ((exact_keys, exact_entries), (canon_keys, canon_entries)) = std::thread::scope(|s| {
+            let canon = s.spawn(|| split(canon));
+            let exact = split(exact);
+            (
+                exact,
+                canon
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            )
+        });
         let ix = &mut self.index;
-        (ix.exact_keys, ix.exact_entries) = self.exact.into_iter().unzip();
-        (ix.canon_keys, ix.canon_entries) = self.canon.into_iter().unzip();
+        (ix.exact_keys, ix.exact_entries) = (exact_keys, exact_entries);
+        (ix.canon_keys, ix.canon_entries) = (canon_keys, canon_entries);
         ix.meta.shrink_to_fit();
         ix.ids.shrink_to_fit();
         ix.records.shrink_to_fit();

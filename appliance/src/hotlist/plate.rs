@@ -7,11 +7,23 @@ pub const MAX_PLATE: usize = 10;
 
 /// Upper case, without the spaces, dashes and dots that lists and cameras put in plates.
 pub fn normalize(plate: &str) -> String {
+    normalized(plate).into_owned()
+}
+
+/// [`normalize`], without a copy when the plate is already normal (as nearly all are).
+pub fn normalized(plate: &str) -> std::borrow::Cow<'_, str> {
+    if plate
+        .bytes()
+        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'*' || b == b'?')
+    {
+        return std::borrow::Cow::Borrowed(plate);
+    }
     plate
         .chars()
         .filter(|c| !matches!(c, ' ' | '-' | '.' | '\t'))
         .flat_map(char::to_uppercase)
-        .collect()
+        .collect::<String>()
+        .into()
 }
 
 /// A plate of up to [`MAX_PLATE`] characters of `0-9A-Z`, packed six bits a character into a
@@ -118,6 +130,16 @@ impl ConfusionTable {
     /// The class a character belongs to (its representative).
     pub fn canon(&self, b: u8) -> u8 {
         self.map[usize::from(b)]
+    }
+
+    /// The key of the plate folded to its classes, without allocating.
+    pub fn canon_key(&self, plate: &[u8]) -> Option<PlateKey> {
+        let mut buf = [0u8; MAX_PLATE];
+        let folded = buf.get_mut(..plate.len())?;
+        for (f, &b) in folded.iter_mut().zip(plate) {
+            *f = self.canon(b);
+        }
+        PlateKey::new(folded)
     }
 
     /// The plate with every character replaced by its class.

@@ -18,9 +18,9 @@ const PRIORITIES: [Priority; 4] = [
 ];
 
 impl RecordArena {
-    /// Appends an entry's details (all but its times, which the index keeps); `Err` when the
-    /// buffer would pass 4 GiB.
-    pub fn push(&mut self, e: &ListedPlate) -> Result<(), String> {
+    /// Appends an entry's details (all but its times, which the index keeps), its plate as
+    /// `plate` (normalised); `Err` when the buffer would pass 4 GiB.
+    pub fn push(&mut self, plate: &str, e: &ListedPlate) -> Result<(), String> {
         let start = u32::try_from(self.bytes.len())
             .map_err(|_| "hot lists too large for one index (over 4 GiB of text)".to_string())?;
         self.starts.push(start);
@@ -31,7 +31,7 @@ impl RecordArena {
             .unwrap_or(1);
         b.push(priority as u8);
         for s in [
-            Some(e.plate.as_str()),
+            Some(plate),
             e.state.as_deref(),
             e.plate_type.as_deref(),
             e.make.as_deref(),
@@ -210,8 +210,8 @@ mod tests {
             extra: vec![("Owner".into(), "J. Doe".into())],
         };
         let mut a = RecordArena::default();
-        a.push(&ListedPlate::default()).expect("push");
-        a.push(&e).expect("push");
+        a.push("", &ListedPlate::default()).expect("push");
+        a.push(&e.plate, &e).expect("push");
         assert_eq!(a.get(1), e);
         assert_eq!(a.plate(1), "7ABC123");
         assert_eq!(a.get(0), ListedPlate::default());
