@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration as StdDuration;
 
 use alpr_appliance::demo::{FEED, HOTLIST, ROUTE};
-use alpr_appliance::hotlist::{HotlistIndex, parse_csv_list};
+use alpr_appliance::hotlist::{ConfusionTable, HotlistIndex, parse_csv_list};
 use alpr_appliance::pipeline::{Pipeline, PipelineConfig};
 use alpr_appliance::replay::play;
 use alpr_gps::{NmeaLog, read_nmea_fixes};
@@ -21,7 +21,9 @@ async fn recorded_feed_and_route_give_positioned_reads_and_hits() {
     let entries = parse_csv_list(HOTLIST.as_bytes(), "demo hot list").expect("hot list");
     car.replace_hotlist("demo", "Demo", &entries, "test", "test")
         .expect("hot list loads");
-    let index = HotlistIndex::build(car.active_hotlist_entries(Utc::now()).expect("entries"));
+    let (index, _) = car
+        .load_hotlist_index(Utc::now(), ConfusionTable::default())
+        .expect("entries");
 
     let camera_stats = CameraStats::default();
     let feed = RecordedFeed::parse(FEED.as_bytes(), "demo feed", &camera_stats);

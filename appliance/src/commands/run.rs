@@ -2,7 +2,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use alpr_appliance::hotlist::HotlistIndex;
+use alpr_appliance::hotlist::ConfusionTable;
 use alpr_appliance::pipeline::{Pipeline, PipelineConfig};
 use alpr_appliance::replay::play;
 use alpr_appliance::store::Store;
@@ -77,7 +77,7 @@ fn start_gps(
 pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     let store = Store::open(&args.data_dir, &args.car_id)
         .with_context(|| format!("opening the store in {}", args.data_dir.display()))?;
-    let index = HotlistIndex::build(store.active_hotlist_entries(Utc::now())?);
+    let (index, _) = store.load_hotlist_index(Utc::now(), ConfusionTable::default())?;
     let listener = TcpListener::bind(args.camera_listen)
         .await
         .with_context(|| format!("listening for smart cameras on {}", args.camera_listen))?;

@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{FEED, HOTLIST, HOTLIST_ID, ROUTE};
 use crate::headquarters::{HqLink, SyncTotals};
-use crate::hotlist::{HotlistIndex, parse_csv_list};
+use crate::hotlist::{ConfusionTable, parse_csv_list};
 use crate::pipeline::{Pipeline, PipelineConfig, PipelineEvent};
 use crate::replay::play;
 use crate::store::Store;
@@ -65,7 +65,7 @@ pub async fn run_demo<W: std::io::Write + Send + 'static>(
         .exchange()
         .await
         .context("first sync with headquarters")?;
-    let index = HotlistIndex::build(car.active_hotlist_entries(Utc::now())?);
+    let (index, _) = car.load_hotlist_index(Utc::now(), ConfusionTable::default())?;
     tracing::info!(entries = index.len(), "hot lists loaded");
 
     let camera_stats = Arc::new(CameraStats::default());

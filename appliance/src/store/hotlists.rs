@@ -1,15 +1,176 @@
-//! Hot lists: whole-list replacement and the entries the matcher loads.
-
-use std::sync::Arc;
+//! Hot lists: whole-list replacement, daily deltas, and the index the matcher loads.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 use uuid::Uuid;
 
 use super::{Context, Store, StoreError, StoreResult, ms, now_ms};
-use crate::model::{HotlistEntry, ListedPlate, Priority, new_id};
+use crate::hotlist::{ConfusionTable, HotlistIndex, IndexBuilder};
+use crate::model::{ListedPlate, Priority, new_id};
+
+/// One list as `alpr hotlist ls` shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListSummary {
+    pub id: String,
+    pub name: String,
+    /// `general` (replaced whole) or `agency` (entries entered and approved one by one).
+    pub kind: String,
+    pub version: i64,
+    pub entries: u64,
+    /// Agency entries still waiting for an administrator.
+    pub pending: u64,
+    pub loaded_at: Option<DateTime<Utc>>,
+    pub loaded_by: String,
+    pub source_sha256: String,
+}
+
+/// What a delta did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeltaOutcome {
+    pub version: i64,
+    pub added: u64,
+    pub removed: u64,
+    /// Removals that named no entry of the list.
+    pub not_found: u64,
+}
+
+/// The columns of `hotlist_entries` that hold a [`ListedPlate`], in insert order after
+/// `(id, list_id, version)`.
+const ENTRY_COLUMNS: &str = "plate, state, plate_type, plate_year, make, model, vehicle_year,
+    color, reason, priority, ncic_number, ori, oca, instructions, effective_at_ms, expires_at_ms,
+    extra";
+
+fn insert_entry(
+    tx: &Transaction<'_>,
+    list_id: &str,
+    version: i64,
+    e: &ListedPlate,
+) -> rusqlite::Result<Uuid> {
+    let id = new_id();
+    let extra = serde_json::to_string(&e.extra).unwrap_or_else(|_| "[]".into());
+    tx.prepare_cached(&format!(
+        "INSERT INTO hotlist_entries (id, list_id, version, {ENTRY_COLUMNS})
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                 ?18, ?19, ?20)"
+    ))?
+    .execute(params![
+        id.as_bytes(),
+        list_id,
+        version,
+        e.plate,
+        e.state,
+        e.plate_type,
+        e.plate_year,
+        e.make,
+        e.model,
+        e.vehicle_year,
+        e.color,
+        e.reason,
+        e.priority.as_str(),
+        e.ncic_number,
+        e.ori,
+        e.oca,
+        e.instructions,
+        e.effective_at.map(ms),
+        e.expires_at.map(ms),
+        extra,
+    ])?;
+    Ok(id)
+}
+
+/// Reads the [`ENTRY_COLUMNS`] starting at column `at`.
+pub(super) fn listed_from_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<ListedPlate> {
+    let priority: String = r.get(at + 9)?;
+    let effective: Option<i64> = r.get(at + 14)?;
+    let expires: Option<i64> = r.get(at + 15)?;
+    let extra: String = r.get(at + 16)?;
+    Ok(ListedPlate {
+        plate: r.get(at)?,
+        state: r.get(at + 1)?,
+        plate_type: r.get(at + 2)?,
+        plate_year: r.get(at + 3)?,
+        make: r.get(at + 4)?,
+        model: r.get(at + 5)?,
+        vehicle_year: r.get(at + 6)?,
+        color: r.get(at + 7)?,
+        reason: r.get(at + 8)?,
+        priority: Priority::parse(&priority).unwrap_or_default(),
+        ncic_number: r.get(at + 10)?,
+        ori: r.get(at + 11)?,
+        oca: r.get(at + 12)?,
+        instructions: r.get(at + 13)?,
+        effective_at: effective.and_then(DateTime::from_timestamp_millis),
+        expires_at: expires.and_then(DateTime::from_timestamp_millis),
+        extra: serde_json::from_str(&extra).unwrap_or_default(),
+    })
+}
 
 impl Store {
+    /// The next version of a general list, recorded in `hotlists` (created on first load).
+    /// `name` renames the list; `None` keeps its name.
+    fn next_version(tx: &Transaction<'_>, list_id: &str, name: Option<&str>) -> StoreResult<i64> {
+        if list_id.trim().is_empty() {
+            return Err(StoreError::Invalid("a hot list needs a name".into()));
+        }
+        let current: Option<(i64, String)> = tx
+            .query_row(
+                "SELECT current_version, kind FROM hotlists WHERE id = ?1",
+                [list_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .context("reading hot-list version")?;
+        if let Some((_, kind)) = &current
+            && kind != "general"
+        {
+            return Err(StoreError::Invalid(format!(
+                "{list_id} is an {kind} list: its entries are entered and approved one by one"
+            )));
+        }
+        let version = current.map_or(0, |(v, _)| v) + 1;
+        tx.execute(
+            "INSERT INTO hotlists (id, name, kind, current_version)
+                VALUES (?1, COALESCE(?2, ?1), 'general', ?3)
+             ON CONFLICT(id) DO UPDATE SET name = COALESCE(?2, name),
+                current_version = excluded.current_version",
+            params![list_id, name, version],
+        )
+        .context("recording hot list")?;
+        Ok(version)
+    }
+
+    fn record_version(
+        tx: &Transaction<'_>,
+        list_id: &str,
+        version: i64,
+        source_sha256: &str,
+        loaded_by: &str,
+    ) -> StoreResult<()> {
+        let count: i64 = tx
+            .query_row(
+                "SELECT count(*) FROM hotlist_entries WHERE list_id = ?1",
+                [list_id],
+                |r| r.get(0),
+            )
+            .context("counting entries")?;
+        tx.execute(
+            "INSERT INTO hotlist_versions (id, list_id, version, loaded_at_ms, entry_count,
+                source_sha256, loaded_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                new_id().as_bytes(),
+                list_id,
+                version,
+                now_ms(),
+                count,
+                source_sha256,
+                loaded_by
+            ],
+        )
+        .context("recording hot-list version")?;
+        Ok(())
+    }
+
     /// Replaces a general list whole with `entries` as its next version, in one transaction: the
     /// matcher sees the old list or the new one, never half of either. Returns the new version.
     pub fn replace_hotlist(
@@ -20,100 +181,139 @@ impl Store {
         source_sha256: &str,
         loaded_by: &str,
     ) -> StoreResult<i64> {
-        if list_id.trim().is_empty() {
-            return Err(StoreError::Invalid("a hot list needs a name".into()));
-        }
         let tx = self.conn.transaction().context("starting hot-list load")?;
-        let current: Option<i64> = tx
-            .query_row(
-                "SELECT current_version FROM hotlists WHERE id = ?1",
-                [list_id],
-                |r| r.get(0),
-            )
-            .optional()
-            .context("reading hot-list version")?;
-        let version = current.unwrap_or(0) + 1;
+        let version = Self::next_version(&tx, list_id, Some(name))?;
         tx.execute("DELETE FROM hotlist_entries WHERE list_id = ?1", [list_id])
             .context(format!("removing the old entries of {list_id}"))?;
-        {
-            let mut stmt = tx
-                .prepare_cached(
-                    "INSERT INTO hotlist_entries (id, list_id, version, plate, state, make, model, color,
-                        reason, priority, instructions, expires_at_ms)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                )
-                .context("preparing hot-list insert")?;
-            for e in entries {
-                stmt.execute(params![
-                    new_id().as_bytes(),
-                    list_id,
-                    version,
-                    e.plate,
-                    e.state,
-                    e.make,
-                    e.model,
-                    e.color,
-                    e.reason,
-                    e.priority.as_str(),
-                    e.instructions,
-                    e.expires_at.map(ms),
-                ])
+        for e in entries {
+            insert_entry(&tx, list_id, version, e)
                 .context(format!("loading {} into {list_id}", e.plate))?;
-            }
         }
-        tx.execute(
-            "INSERT INTO hotlists (id, name, kind, current_version) VALUES (?1, ?2, 'general', ?3)
-             ON CONFLICT(id) DO UPDATE SET name = excluded.name, current_version = excluded.current_version",
-            params![list_id, name, version],
-        )
-        .context("recording hot list")?;
-        tx.execute(
-            "INSERT INTO hotlist_versions (id, list_id, version, loaded_at_ms, entry_count, source_sha256, loaded_by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![new_id().as_bytes(), list_id, version, now_ms(), entries.len() as i64, source_sha256, loaded_by],
-        )
-        .context("recording hot-list version")?;
+        Self::record_version(&tx, list_id, version, source_sha256, loaded_by)?;
         tx.commit().context("committing hot-list load")?;
         Ok(version)
     }
 
-    /// Every entry that can still match at `now` (not expired), across all lists.
-    pub fn active_hotlist_entries(
-        &self,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Vec<Arc<HotlistEntry>>> {
+    /// Applies a daily delta to a general list as its next version, in one transaction: `adds`
+    /// are inserted, and every entry with the plate, state and NCIC number of a removal is
+    /// deleted.
+    pub fn apply_hotlist_delta(
+        &mut self,
+        list_id: &str,
+        adds: &[ListedPlate],
+        removes: &[ListedPlate],
+        source_sha256: &str,
+        loaded_by: &str,
+    ) -> StoreResult<DeltaOutcome> {
+        let tx = self.conn.transaction().context("starting hot-list delta")?;
+        let exists: bool = tx
+            .query_row(
+                "SELECT count(*) FROM hotlists WHERE id = ?1",
+                [list_id],
+                |r| r.get::<_, i64>(0),
+            )
+            .context("finding the list")?
+            > 0;
+        if !exists {
+            return Err(StoreError::Invalid(format!(
+                "no list {list_id} to apply a delta to: import it whole first"
+            )));
+        }
+        let version = Self::next_version(&tx, list_id, None)?;
+        let mut removed = 0u64;
+        let mut not_found = 0u64;
+        for e in removes {
+            let n = tx
+                .prepare_cached(
+                    "DELETE FROM hotlist_entries WHERE list_id = ?1 AND plate = ?2
+                       AND state IS ?3 AND (?4 IS NULL OR ncic_number IS ?4)",
+                )
+                .and_then(|mut s| s.execute(params![list_id, e.plate, e.state, e.ncic_number]))
+                .context(format!("removing {} from {list_id}", e.plate))?;
+            if n == 0 {
+                not_found += 1;
+            }
+            removed += n as u64;
+        }
+        for e in adds {
+            insert_entry(&tx, list_id, version, e)
+                .context(format!("adding {} to {list_id}", e.plate))?;
+        }
+        Self::record_version(&tx, list_id, version, source_sha256, loaded_by)?;
+        tx.commit().context("committing hot-list delta")?;
+        Ok(DeltaOutcome {
+            version,
+            added: adds.len() as u64,
+            removed,
+            not_found,
+        })
+    }
+
+    /// Every list, with its current version and counts.
+    pub fn hotlist_summaries(&self) -> StoreResult<Vec<ListSummary>> {
         let mut stmt = self
             .conn
-            .prepare_cached(
-                "SELECT id, list_id, plate, state, make, model, color, reason, priority, instructions, expires_at_ms
-                 FROM hotlist_entries WHERE expires_at_ms IS NULL OR expires_at_ms > ?1",
+            .prepare(
+                "SELECT l.id, l.name, l.kind, l.current_version,
+                    (SELECT count(*) FROM hotlist_entries e WHERE e.list_id = l.id),
+                    (SELECT count(*) FROM hotlist_entries e
+                        WHERE e.list_id = l.id AND e.approved_at_ms IS NULL AND l.kind = 'agency'),
+                    v.loaded_at_ms, v.loaded_by, v.source_sha256
+                 FROM hotlists l
+                 LEFT JOIN hotlist_versions v ON v.list_id = l.id AND v.version = l.current_version
+                 ORDER BY l.id",
             )
-            .context("preparing hot-list query")?;
+            .context("preparing list summary")?;
         let rows = stmt
-            .query_map([ms(now)], |r| {
-                let id: Vec<u8> = r.get(0)?;
-                let priority: String = r.get(8)?;
-                let expires: Option<i64> = r.get(10)?;
-                Ok(HotlistEntry {
-                    id: Uuid::from_slice(&id).unwrap_or_default(),
-                    list_id: r.get(1)?,
-                    listed: ListedPlate {
-                        plate: r.get(2)?,
-                        state: r.get(3)?,
-                        make: r.get(4)?,
-                        model: r.get(5)?,
-                        color: r.get(6)?,
-                        reason: r.get(7)?,
-                        priority: Priority::parse(&priority).unwrap_or(Priority::Normal),
-                        instructions: r.get(9)?,
-                        expires_at: expires.and_then(DateTime::from_timestamp_millis),
-                        ..Default::default()
-                    },
+            .query_map([], |r| {
+                let loaded: Option<i64> = r.get(6)?;
+                Ok(ListSummary {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    kind: r.get(2)?,
+                    version: r.get(3)?,
+                    entries: r.get::<_, i64>(4)?.max(0) as u64,
+                    pending: r.get::<_, i64>(5)?.max(0) as u64,
+                    loaded_at: loaded.and_then(DateTime::from_timestamp_millis),
+                    loaded_by: r.get::<_, Option<String>>(7)?.unwrap_or_default(),
+                    source_sha256: r.get::<_, Option<String>>(8)?.unwrap_or_default(),
                 })
             })
-            .context("loading hot-list entries")?;
-        rows.map(|r| r.map(Arc::new))
-            .collect::<rusqlite::Result<Vec<_>>>()
-            .context("loading hot-list entries")
+            .context("listing hot lists")?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .context("listing hot lists")
+    }
+
+    /// The matcher's index of every entry that can match at or after `now`: general lists
+    /// whole, agency entries once approved. Rows stream into the index, so a list of millions is
+    /// never held twice. Entries whose plate can never be read are left out and counted.
+    pub fn load_hotlist_index(
+        &self,
+        now: DateTime<Utc>,
+        confusions: ConfusionTable,
+    ) -> StoreResult<(HotlistIndex, u64)> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT e.id, e.list_id, {ENTRY_COLUMNS} FROM hotlist_entries e
+                 JOIN hotlists l ON l.id = e.list_id
+                 WHERE (e.expires_at_ms IS NULL OR e.expires_at_ms > ?1)
+                   AND (l.kind = 'general' OR e.approved_at_ms IS NOT NULL)"
+            ))
+            .context("preparing hot-list load")?;
+        let mut rows = stmt.query([ms(now)]).context("loading hot lists")?;
+        let mut builder = IndexBuilder::new(confusions);
+        let mut left_out = 0u64;
+        while let Some(r) = rows.next().context("loading hot lists")? {
+            let id: Vec<u8> = r.get(0).context("entry id")?;
+            let list: String = r.get(1).context("entry list")?;
+            let listed = listed_from_row(r, 2).context("hot-list entry")?;
+            let id = Uuid::from_slice(&id).unwrap_or_default();
+            if let Err(why) = builder.push(id, &list, &listed) {
+                tracing::warn!(%list, %id, "hot-list entry left out: {why}");
+                left_out += 1;
+            }
+        }
+        Ok((builder.finish(), left_out))
     }
 }

@@ -3,6 +3,7 @@
 //! Layout of a data directory: `alpr.db` (WAL) and `images/` (files named by sha256). Rows that
 //! sync carry only an image's hash and format.
 
+mod agency;
 mod hotlists;
 mod reads;
 mod schema;
@@ -13,6 +14,8 @@ use alpr_images::{ImageStore, ImageStoreError};
 use alpr_sync::CrConnection;
 use rusqlite::OptionalExtension;
 
+pub use agency::{AgencyEntry, AgencyEntryInput, LookbackMatch, ROLES};
+pub use hotlists::{DeltaOutcome, ListSummary};
 pub use reads::StoredRead;
 pub use schema::REPLICATED_TABLES;
 

@@ -180,7 +180,15 @@ SELECT crsql_as_crr('searches');
 ///
 /// (rusqlite_migration does this too, but pins an older rusqlite than the one cr-sqlite was
 /// measured with here, and two SQLite builds cannot link into one program.)
-const MIGRATIONS: &[&str] = &[V1];
+const MIGRATIONS: &[&str] = &[V1, V2];
+
+/// The NCIC plate year (LIY) and a list's own fields (Genetec's custom fields, as JSON pairs).
+const V2: &str = r#"
+SELECT crsql_begin_alter('hotlist_entries');
+ALTER TABLE hotlist_entries ADD COLUMN plate_year INTEGER;
+ALTER TABLE hotlist_entries ADD COLUMN extra TEXT NOT NULL DEFAULT '[]';
+SELECT crsql_commit_alter('hotlist_entries');
+"#;
 
 /// Brings a store to the current schema, each migration in its own transaction. A store from a
 /// newer build is refused rather than written to.
