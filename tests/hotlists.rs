@@ -5,8 +5,8 @@ use alpr_appliance::hotlist::ConfusionTable;
 use alpr_appliance::model::{ListedPlate, MatchKind, MatchedRead, Priority, Read, new_id};
 use alpr_appliance::store::AgencyEntryInput;
 use alpr_images::Alternative;
-use chrono::{Duration, Utc};
 use alpr_tests::{observation, store, unmatched};
+use chrono::{Duration, Utc};
 
 fn listed(plate: &str, state: &str, nic: &str) -> ListedPlate {
     ListedPlate {
@@ -59,8 +59,14 @@ fn a_delta_adds_and_removes_without_reloading_the_list() {
             "import",
         )
         .expect("delta");
-    assert_eq!((out.version, out.added, out.removed, out.not_found), (2, 1, 1, 1));
-    assert_eq!(plates_of(&car, "NEW111"), [("NEW111".into(), MatchKind::Exact)]);
+    assert_eq!(
+        (out.version, out.added, out.removed, out.not_found),
+        (2, 1, 1, 1)
+    );
+    assert_eq!(
+        plates_of(&car, "NEW111"),
+        [("NEW111".into(), MatchKind::Exact)]
+    );
     assert!(plates_of(&car, "XYZ789").is_empty());
     // Every field comes back from the store.
     let (index, _) = car
@@ -112,8 +118,10 @@ fn bolo(by: &str) -> AgencyEntryInput {
 fn a_partial_plate_is_matched_only_once_approved_and_finds_yesterdays_read() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut car = store(dir.path(), "car1");
-    car.add_user("ofc.lee", "Officer Lee", "operator").expect("user");
-    car.add_user("sgt.admin", "Sgt. Admin", "administrator").expect("user");
+    car.add_user("ofc.lee", "Officer Lee", "operator")
+        .expect("user");
+    car.add_user("sgt.admin", "Sgt. Admin", "administrator")
+        .expect("user");
     // Yesterday the car passed 7BXC123 (read as 7BXCI23, the right reading second) and others.
     let yesterday = Utc::now() - Duration::days(1);
     let mut passed = unmatched("7BXCI23", yesterday);
@@ -124,7 +132,10 @@ fn a_partial_plate_is_matched_only_once_approved_and_finds_yesterdays_read() {
     let other: MatchedRead = unmatched("8ZZZ999", yesterday);
     car.insert_reads(&[passed.clone(), other]).expect("reads");
 
-    assert!(car.enter_agency_entry(&bolo("nobody")).is_err(), "members only");
+    assert!(
+        car.enter_agency_entry(&bolo("nobody")).is_err(),
+        "members only"
+    );
     let mut no_case = bolo("ofc.lee");
     no_case.case_number = " ".into();
     let err = car.enter_agency_entry(&no_case).expect_err("needs a case");
@@ -134,16 +145,25 @@ fn a_partial_plate_is_matched_only_once_approved_and_finds_yesterdays_read() {
     assert!(car.enter_agency_entry(&no_expiry).is_err());
     let mut star = bolo("ofc.lee");
     star.listed.plate = "*".into();
-    assert!(car.enter_agency_entry(&star).is_err(), "a bare * would hit every car");
+    assert!(
+        car.enter_agency_entry(&star).is_err(),
+        "a bare * would hit every car"
+    );
 
     let id = car.enter_agency_entry(&bolo("ofc.lee")).expect("entered");
-    assert!(plates_of(&car, "7B1C999").is_empty(), "not active before approval");
+    assert!(
+        plates_of(&car, "7B1C999").is_empty(),
+        "not active before approval"
+    );
     assert_eq!(car.hotlist_summaries().expect("lists")[0].pending, 1);
     let err = car
         .approve_agency_entry(id, "ofc.lee")
         .expect_err("an operator cannot approve");
     assert!(err.to_string().contains("administrator"), "{err}");
-    assert!(car.lookback(id, "sgt.admin").is_err(), "no look-back before approval");
+    assert!(
+        car.lookback(id, "sgt.admin").is_err(),
+        "no look-back before approval"
+    );
 
     let approved = car.approve_agency_entry(id, "sgt.admin").expect("approved");
     assert_eq!(approved.approved_by.as_deref(), Some("sgt.admin"));
@@ -151,7 +171,10 @@ fn a_partial_plate_is_matched_only_once_approved_and_finds_yesterdays_read() {
         plates_of(&car, "7B1C999"),
         [("7B?C*".into(), MatchKind::Wildcard)]
     );
-    assert!(car.approve_agency_entry(id, "sgt.admin").is_err(), "approved once");
+    assert!(
+        car.approve_agency_entry(id, "sgt.admin").is_err(),
+        "approved once"
+    );
 
     let found = car.lookback(id, "sgt.admin").expect("look-back");
     assert_eq!(found.len(), 1, "{found:?}");
@@ -165,7 +188,10 @@ fn a_partial_plate_is_matched_only_once_approved_and_finds_yesterdays_read() {
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .expect("the look-back is a recorded search");
-    assert_eq!((case.as_str(), user.as_str(), count), ("26-004512", "sgt.admin", 1));
+    assert_eq!(
+        (case.as_str(), user.as_str(), count),
+        ("26-004512", "sgt.admin", 1)
+    );
     let kind: String = conn
         .query_row("SELECT match_kind FROM hits", [], |r| r.get(0))
         .expect("a hit");

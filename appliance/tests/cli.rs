@@ -235,3 +235,118 @@ fn gps_survives_ten_megabytes_without_a_newline_and_binary_noise() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("too-long="), "{stderr}");
 }
+
+fn alpr_in(dir: &std::path::Path) -> Command {
+    let mut c = alpr();
+    c.env("ALPR_DATA_DIR", dir).env("ALPR_CAR_ID", "HQ");
+    c
+}
+
+fn ok(c: &mut Command) -> String {
+    let out = c.output().expect("alpr runs");
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+#[test]
+fn hotlist_import_match_and_a_bad_file_that_leaves_the_list_live() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("hq");
+    let list = dir.path().join("ncic.txt");
+    std::fs::write(
+        &list,
+        "ABC123|IA|PC|2027|TOYT|CAM|2019|BLU|V000000001|IA0520100|26-1|STOLEN PLATE\n\
+         8OIL5Z|MN|PC|2026|FORD|F15|2015|RED|V000000002|MN0270000|26-2|STOLEN VEHICLE\n",
+    )
+    .expect("list");
+    let out = ok(alpr_in(&data)
+        .args(["hotlist", "import", "--list", "ncic", "--format", "ncic"])
+        .arg(&list));
+    assert!(out.contains("version 1, 2 entries"), "{out}");
+
+    let m = ok(alpr_in(&data).args(["hotlist", "match", "BO1L52", "--state", "MN", "--json"]));
+    let hit: serde_json::Value = serde_json::from_str(m.trim()).expect("one JSON hit");
+    assert_eq!(hit["listed_plate"], "8OIL5Z");
+    assert_eq!(hit["match"], "confusion");
+    assert_eq!(hit["confused_positions"], serde_json::json!([0, 2, 5]));
+    assert_eq!(hit["make"], "FORD");
+    let m = ok(alpr_in(&data).args(["hotlist", "match", "ABC123", "--state", "NE"]));
+    assert!(m.contains("STATE DIFFERS"), "{m}");
+
+    // A file with a bad line is refused whole, naming the line; version 1 stays in use.
+    let bad = dir.path().join("bad.txt");
+    std::fs::write(&bad, "XYZ999|IA|PC\n|IA|PC|2027\n").expect("bad list");
+    let out = alpr_in(&data)
+        .args(["hotlist", "import", "--list", "ncic", "--format", "ncic"])
+        .arg(&bad)
+        .output()
+        .expect("alpr runs");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 2"), "{err}");
+    let ls = ok(alpr_in(&data).args(["hotlist", "ls", "--json"]));
+    let l: serde_json::Value = serde_json::from_str(ls.trim()).expect("one list");
+    assert_eq!(
+        (l["version"].as_i64(), l["entries"].as_u64()),
+        (Some(1), Some(2))
+    );
+}
+
+#[test]
+fn a_bolo_is_entered_approved_and_looked_back_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("car");
+    ok(alpr_in(&data).args([
+        "user",
+        "add",
+        "ofc.lee",
+        "--name",
+        "Officer Lee",
+        "--role",
+        "operator",
+    ]));
+    ok(alpr_in(&data).args([
+        "user",
+        "add",
+        "sgt.kay",
+        "--name",
+        "Sgt. Kay",
+        "--role",
+        "administrator",
+    ]));
+    let id = ok(alpr_in(&data).args([
+        "hotlist",
+        "enter",
+        "--plate",
+        "KX?48*",
+        "--reason",
+        "ARMED ROBBERY",
+        "--case",
+        "26-77",
+        "--synopsis",
+        "bank robbery, grey sedan",
+        "--requested-by",
+        "Det. Cho",
+        "--expires",
+        "2099-01-01",
+        "--priority",
+        "critical",
+        "--by",
+        "ofc.lee",
+    ]));
+    let id = id.trim().to_string();
+    let none = ok(alpr_in(&data).args(["hotlist", "match", "KXT482"]));
+    assert!(
+        none.contains("no match"),
+        "pending entries do not match: {none}"
+    );
+    let refused = alpr_in(&data)
+        .args(["hotlist", "approve", &id, "--by", "ofc.lee"])
+        .output()
+        .expect("runs");
+    assert!(!refused.status.success());
+    let approved = ok(alpr_in(&data).args(["hotlist", "approve", &id, "--by", "sgt.kay"]));
+    assert!(approved.contains("0 found"), "{approved}");
+    let m = ok(alpr_in(&data).args(["hotlist", "match", "KXT482"]));
+    assert!(m.contains("[wildcard] KX?48*"), "{m}");
+}

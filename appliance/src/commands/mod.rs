@@ -4,6 +4,7 @@ mod bench;
 mod camera;
 mod demo;
 mod gps;
+mod hotlist;
 mod hq;
 mod run;
 
@@ -34,6 +35,12 @@ enum Command {
     /// Camera tools for technicians.
     #[command(subcommand)]
     Camera(camera::CameraCommand),
+    /// Hot lists: import, list, try a plate, enter and approve BOLOs and partial plates.
+    #[command(subcommand)]
+    Hotlist(Box<hotlist::HotlistCommand>),
+    /// Members of the agency and their roles.
+    #[command(subcommand)]
+    User(hotlist::UserCommand),
     /// Benchmarks: figures for the performance targets, one JSON line.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -57,6 +64,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Hq(cmd) => hq::run(cmd).await,
         Command::Camera(cmd) => camera::run(cmd).await,
         Command::Bench(cmd) => bench::run(cmd).await,
+        Command::Hotlist(cmd) => hotlist::run(*cmd).await,
+        Command::User(cmd) => hotlist::run_user(cmd).await,
     }
 }
 

@@ -2,7 +2,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use alpr_appliance::hotlist::ConfusionTable;
+use alpr_appliance::hotlist::{ConfusionTable, HotlistIndex};
 use alpr_appliance::pipeline::{Pipeline, PipelineConfig};
 use alpr_appliance::replay::play;
 use alpr_appliance::store::Store;
@@ -100,6 +100,12 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         shutdown.clone(),
     ));
     let gps = start_gps(&args, inputs.fixes.clone())?;
+    let reload = tokio::spawn(reload_hotlists(
+        args.data_dir.clone(),
+        args.car_id.clone(),
+        inputs.hotlists.clone(),
+        shutdown.clone(),
+    ));
     // Printed on standard output so a supervisor or test can find an ephemeral port.
     println!("listening for smart cameras on {bound}");
 
@@ -121,6 +127,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         Some(GpsInput::Replay(task)) => task.abort(),
         None => {}
     }
+    let _ = reload.await;
     drop(inputs);
     let (store, stats) = pipeline.join().await?;
     store.close()?;
@@ -135,4 +142,64 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         stats.frames_dropped
     );
     Ok(())
+}
+
+/// How often the appliance looks for a new hot-list version or a newly approved entry.
+const HOTLIST_CHECK: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Swaps in a new index whenever the lists change in the store (an import, a delta, an approval,
+/// or any of these arriving by sync), until `shutdown`. The old index serves until the new one
+/// is whole.
+async fn reload_hotlists(
+    data_dir: PathBuf,
+    car_id: String,
+    hotlists: tokio::sync::watch::Sender<Arc<HotlistIndex>>,
+    shutdown: CancellationToken,
+) {
+    let store = match Store::open(&data_dir, &car_id) {
+        Ok(s) => Arc::new(std::sync::Mutex::new(s)),
+        Err(e) => {
+            tracing::error!("hot lists will not be reloaded: {e}");
+            return;
+        }
+    };
+    let fingerprint = |store: &Arc<std::sync::Mutex<Store>>| {
+        store
+            .lock()
+            .map_err(|_| "store lock poisoned".to_string())
+            .and_then(|s| s.hotlist_fingerprint().map_err(|e| e.to_string()))
+    };
+    let mut last = fingerprint(&store).ok();
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(HOTLIST_CHECK) => {}
+        }
+        let now = match fingerprint(&store) {
+            Ok(f) => f,
+            Err(e) => {
+                tracing::warn!("checking hot lists: {e}");
+                continue;
+            }
+        };
+        if last == Some(now) {
+            continue;
+        }
+        let s = store.clone();
+        let loaded = tokio::task::spawn_blocking(move || {
+            let s = s.lock().map_err(|_| "store lock poisoned".to_string())?;
+            s.load_hotlist_index(Utc::now(), ConfusionTable::default())
+                .map_err(|e| e.to_string())
+        })
+        .await;
+        match loaded {
+            Ok(Ok((index, left_out))) => {
+                tracing::info!(entries = index.len(), left_out, "hot lists reloaded");
+                let _ = hotlists.send(Arc::new(index));
+                last = Some(now);
+            }
+            Ok(Err(e)) => tracing::error!("reloading hot lists: {e}; the loaded lists stay in use"),
+            Err(e) => tracing::error!("reloading hot lists: {e}"),
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! Hot lists: loading them, and matching reads against them.
 
 mod csv_list;
+pub mod import;
 mod index;
 pub mod naive;
 pub mod plate;

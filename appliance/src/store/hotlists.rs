@@ -284,6 +284,20 @@ impl Store {
             .context("listing hot lists")
     }
 
+    /// Changes whenever what the matcher loads may have changed: a list's new version, an
+    /// agency entry entered or approved (here or by sync).
+    pub fn hotlist_fingerprint(&self) -> StoreResult<(i64, i64, i64)> {
+        self.conn
+            .query_row(
+                "SELECT (SELECT coalesce(sum(current_version), 0) FROM hotlists),
+                        (SELECT count(*) FROM hotlist_entries WHERE approved_at_ms IS NOT NULL),
+                        (SELECT count(*) FROM hotlists)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .context("checking hot-list versions")
+    }
+
     /// The matcher's index of every entry that can match at or after `now`: general lists
     /// whole, agency entries once approved. Rows stream into the index, so a list of millions is
     /// never held twice. Entries whose plate can never be read are left out and counted.
