@@ -350,3 +350,73 @@ fn a_bolo_is_entered_approved_and_looked_back_from_the_command_line() {
     let m = ok(alpr_in(&data).args(["hotlist", "match", "KXT482"]));
     assert!(m.contains("[wildcard] KX?48*"), "{m}");
 }
+
+#[test]
+fn a_list_imported_while_the_appliance_runs_is_matched_from_then_on() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let mut appliance = alpr()
+        .args(["run", "--car-id", "CAR-7", "--camera-listen", "127.0.0.1:0"])
+        .args(["--hotlist-check-secs", "1", "--data-dir"])
+        .arg(&data)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("alpr run starts");
+    let mut stdout = BufReader::new(appliance.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("listening line");
+    let addr = line.trim().rsplit(' ').next().expect("address").to_string();
+    let send = |plate: &str| {
+        let feed = dir.path().join(format!("{plate}.jsonl"));
+        let now = chrono::Utc::now().to_rfc3339();
+        std::fs::write(
+            &feed,
+            format!("{{\"camera\":\"front\",\"plate\":\"{plate}\",\"confidence\":0.9,\"time\":\"{now}\"}}\n"),
+        )
+        .expect("feed");
+        let sent = alpr()
+            .args(["camera", "send", "--speed", "0", "--to", &addr])
+            .arg(&feed)
+            .output()
+            .expect("send");
+        assert!(sent.status.success(), "{sent:?}");
+    };
+    let counts = || {
+        let store = Store::open(&data, "CAR-7").expect("store");
+        let n = (
+            store.count("reads").expect("reads"),
+            store.count("hits").expect("hits"),
+        );
+        store.close().expect("close");
+        n
+    };
+    let wait_for = |want: (u64, u64)| {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while counts() != want {
+            assert!(
+                Instant::now() < deadline,
+                "wanted {want:?}, have {:?}",
+                counts()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    send("KXT482");
+    wait_for((1, 0));
+    let list = dir.path().join("list.csv");
+    std::fs::write(&list, "plate,state,reason\nKXT482,IA,stolen vehicle\n").expect("list");
+    ok(alpr_in(&data)
+        .args(["hotlist", "import", "--list", "state", "--format", "csv"])
+        .arg(&list));
+    // The appliance looks every second; give it a few.
+    std::thread::sleep(Duration::from_secs(3));
+    send("KXT482");
+    wait_for((2, 1));
+    let status = Command::new("kill")
+        .args(["-TERM", &appliance.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let exit = appliance.wait().expect("exit");
+    assert!(exit.success(), "{exit:?}");
+}

@@ -34,6 +34,13 @@ pub struct RunArgs {
     /// GPS from a running gpsd.
     #[arg(long, value_name = "HOST:PORT", group = "gps")]
     gpsd: Option<String>,
+    /// Characters OCR confuses, as classes (`0ODQ,1IL,...`): a read that meets a listed plate
+    /// only through them is a hit marked as such.
+    #[arg(long, default_value = alpr_appliance::hotlist::plate::DEFAULT_CONFUSIONS)]
+    confusions: String,
+    /// How often, in seconds, to look for new hot-list versions and approvals in the store.
+    #[arg(long, default_value_t = 15)]
+    hotlist_check_secs: u64,
     /// GPS replayed from a recorded NMEA log, shifted to start now (bench tests).
     #[arg(long, value_name = "FILE", group = "gps")]
     nmea_file: Option<PathBuf>,
@@ -77,7 +84,9 @@ fn start_gps(
 pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     let store = Store::open(&args.data_dir, &args.car_id)
         .with_context(|| format!("opening the store in {}", args.data_dir.display()))?;
-    let (index, _) = store.load_hotlist_index(Utc::now(), ConfusionTable::default())?;
+    let confusions = ConfusionTable::parse(&args.confusions)
+        .map_err(|e| anyhow::anyhow!("--confusions: {e}"))?;
+    let (index, _) = store.load_hotlist_index(Utc::now(), confusions.clone())?;
     let listener = TcpListener::bind(args.camera_listen)
         .await
         .with_context(|| format!("listening for smart cameras on {}", args.camera_listen))?;
@@ -103,6 +112,8 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     let reload = tokio::spawn(reload_hotlists(
         args.data_dir.clone(),
         args.car_id.clone(),
+        confusions,
+        std::time::Duration::from_secs(args.hotlist_check_secs.max(1)),
         inputs.hotlists.clone(),
         shutdown.clone(),
     ));
@@ -144,15 +155,14 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// How often the appliance looks for a new hot-list version or a newly approved entry.
-const HOTLIST_CHECK: std::time::Duration = std::time::Duration::from_secs(15);
-
 /// Swaps in a new index whenever the lists change in the store (an import, a delta, an approval,
 /// or any of these arriving by sync), until `shutdown`. The old index serves until the new one
 /// is whole.
 async fn reload_hotlists(
     data_dir: PathBuf,
     car_id: String,
+    confusions: ConfusionTable,
+    every: std::time::Duration,
     hotlists: tokio::sync::watch::Sender<Arc<HotlistIndex>>,
     shutdown: CancellationToken,
 ) {
@@ -173,7 +183,7 @@ async fn reload_hotlists(
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return,
-            _ = tokio::time::sleep(HOTLIST_CHECK) => {}
+            _ = tokio::time::sleep(every) => {}
         }
         let now = match fingerprint(&store) {
             Ok(f) => f,
@@ -185,10 +195,10 @@ async fn reload_hotlists(
         if last == Some(now) {
             continue;
         }
-        let s = store.clone();
+        let (s, confusions) = (store.clone(), confusions.clone());
         let loaded = tokio::task::spawn_blocking(move || {
             let s = s.lock().map_err(|_| "store lock poisoned".to_string())?;
-            s.load_hotlist_index(Utc::now(), ConfusionTable::default())
+            s.load_hotlist_index(Utc::now(), confusions)
                 .map_err(|e| e.to_string())
         })
         .await;
