@@ -323,9 +323,13 @@ impl EpochAssembler {
             _ => (None, None),
         };
         let mode = if lat.is_some() { mode } else { FixMode::None };
-        let sats = e
-            .sats
-            .or_else(|| (!e.gsa_prns.is_empty()).then_some(e.gsa_prns.len() as u32));
+        // The satellites GSA lists as used, over every constellation, as gpsd counts them; GGA's
+        // count only without GSA (many receivers cap it at 12 whatever they use).
+        let sats = if e.gsa_prns.is_empty() {
+            e.sats
+        } else {
+            Some(e.gsa_prns.len() as u32)
+        };
         self.stats.fixes += 1;
         Some(Fix {
             time: NaiveDateTime::new(date, time).and_utc(),
