@@ -2,9 +2,11 @@
 //! headquarters and the `alpr` program's commands. It composes the `ui`, `gps`, `images` and
 //! `sync` crates, which know nothing of each other.
 
+pub mod config;
 pub mod demo;
 pub mod headquarters;
 pub mod hotlist;
+pub mod lifecycle;
 pub mod model;
 pub mod pipeline;
 pub mod replay;

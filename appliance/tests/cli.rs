@@ -420,3 +420,83 @@ fn a_list_imported_while_the_appliance_runs_is_matched_from_then_on() {
     let exit = appliance.wait().expect("exit");
     assert!(exit.success(), "{exit:?}");
 }
+
+#[test]
+fn the_appliance_tells_systemd_it_is_alive_and_stops_after_ignition_off() {
+    use std::os::unix::net::UnixDatagram;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ignition = dir.path().join("ignition");
+    std::fs::write(&ignition, "1\n").expect("ignition on");
+    let config = dir.path().join("alpr.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "car_id = \"CAR-5\"\ndata_dir = {:?}\n[cameras]\nlisten = \"127.0.0.1:0\"\n\
+             [lifecycle]\nshutdown_delay_s = 10\n[lifecycle.ignition]\npath = {:?}\npoll_ms = 100\n",
+            dir.path().join("data"),
+            ignition
+        ),
+    )
+    .expect("config");
+    let socket_path = dir.path().join("notify.sock");
+    let socket = UnixDatagram::bind(&socket_path).expect("notify socket");
+    socket
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("timeout");
+    let mut appliance = alpr()
+        .args(["run", "--config"])
+        .arg(&config)
+        .env("NOTIFY_SOCKET", &socket_path)
+        .env("WATCHDOG_USEC", "200000")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("alpr run starts");
+    let mut said = Vec::new();
+    let mut buf = [0u8; 256];
+    let recv = |buf: &mut [u8]| -> String {
+        let n = socket.recv(buf).expect("a notification");
+        String::from_utf8_lossy(&buf[..n]).into_owned()
+    };
+    while !said.iter().any(|m: &String| m.contains("WATCHDOG=1")) {
+        said.push(recv(&mut buf));
+    }
+    assert!(said[0].contains("READY=1"), "{said:?}");
+    let off_at = Instant::now();
+    std::fs::write(&ignition, "0\n").expect("ignition off");
+    loop {
+        let m = recv(&mut buf);
+        if m.contains("STOPPING=1") {
+            break;
+        }
+        assert!(m.contains("WATCHDOG=1"), "{m}");
+    }
+    let waited = off_at.elapsed();
+    let exit = appliance.wait().expect("exit");
+    assert!(exit.success(), "{exit:?}");
+    assert!(
+        waited >= Duration::from_secs(10),
+        "stopped {waited:?} after ignition off, before the delay"
+    );
+}
+
+#[test]
+fn a_bad_configuration_is_refused_naming_the_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("alpr.toml");
+    std::fs::write(
+        &config,
+        "car_id = \"CAR-5\"\ndata_dir = \"/tmp/x\"\n[gps]\ngpsd = \"h:1\"\nbaud = 9600\n",
+    )
+    .expect("config");
+    let out = alpr()
+        .args(["run", "--config"])
+        .arg(&config)
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("gps.baud") && err.contains("alpr.toml"),
+        "{err}"
+    );
+}

@@ -2,7 +2,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use alpr_appliance::config::{self, Config};
 use alpr_appliance::hotlist::{ConfusionTable, HotlistIndex};
+use alpr_appliance::lifecycle;
 use alpr_appliance::pipeline::{Pipeline, PipelineConfig};
 use alpr_appliance::replay::play;
 use alpr_appliance::store::Store;
@@ -16,15 +18,20 @@ use tokio_util::sync::CancellationToken;
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
+    /// The configuration file (`appliance/alpr.example.toml` shows every key); without it,
+    /// /etc/alpr/alpr.toml when it exists. The options below override it.
+    #[arg(long, env = "ALPR_CONFIG")]
+    config: Option<PathBuf>,
     /// The data directory: the store (alpr.db) and images/.
     #[arg(long, env = "ALPR_DATA_DIR")]
-    data_dir: PathBuf,
+    data_dir: Option<PathBuf>,
     /// This car's id, recorded in the store when it is created.
     #[arg(long, env = "ALPR_CAR_ID")]
-    car_id: String,
-    /// Address smart cameras connect to (JSON lines, see images/SMART_CAMERA_PROTOCOL.md).
-    #[arg(long, default_value = "127.0.0.1:5077")]
-    camera_listen: SocketAddr,
+    car_id: Option<String>,
+    /// Address smart cameras connect to (JSON lines, see images/SMART_CAMERA_PROTOCOL.md);
+    /// 127.0.0.1:5077 unless configured.
+    #[arg(long)]
+    camera_listen: Option<SocketAddr>,
     /// GPS from a serial receiver (USB puck).
     #[arg(long, value_name = "DEV", group = "gps")]
     gps_serial: Option<PathBuf>,
@@ -36,14 +43,55 @@ pub struct RunArgs {
     gpsd: Option<String>,
     /// Characters OCR confuses, as classes (`0ODQ,1IL,...`): a read that meets a listed plate
     /// only through them is a hit marked as such.
-    #[arg(long, default_value = alpr_appliance::hotlist::plate::DEFAULT_CONFUSIONS)]
-    confusions: String,
+    #[arg(long)]
+    confusions: Option<String>,
     /// How often, in seconds, to look for new hot-list versions and approvals in the store.
-    #[arg(long, default_value_t = 15)]
-    hotlist_check_secs: u64,
+    #[arg(long)]
+    hotlist_check_secs: Option<u64>,
     /// GPS replayed from a recorded NMEA log, shifted to start now (bench tests).
     #[arg(long, value_name = "FILE", group = "gps")]
     nmea_file: Option<PathBuf>,
+}
+
+impl RunArgs {
+    /// The configuration file (if any) with the options laid over it, checked.
+    fn config(&self) -> anyhow::Result<Config> {
+        let path = self.config.clone().or_else(|| {
+            let default = PathBuf::from(config::DEFAULT_PATH);
+            default.exists().then_some(default)
+        });
+        let mut c = match &path {
+            Some(p) => Config::load(p)?,
+            None => Config::default(),
+        };
+        if self.car_id.is_some() {
+            c.car_id.clone_from(&self.car_id);
+        }
+        if self.data_dir.is_some() {
+            c.data_dir.clone_from(&self.data_dir);
+        }
+        if let Some(l) = self.camera_listen {
+            c.cameras.listen = l;
+        }
+        if self.gps_serial.is_some() || self.gpsd.is_some() || self.nmea_file.is_some() {
+            c.gps = config::GpsConfig {
+                serial: self.gps_serial.clone(),
+                baud: self.gps_baud,
+                gpsd: self.gpsd.clone(),
+            };
+        }
+        if let Some(x) = &self.confusions {
+            c.hotlists.confusions.clone_from(x);
+        }
+        if let Some(x) = self.hotlist_check_secs {
+            c.hotlists.check_interval_s = x;
+        }
+        c.validate().with_context(|| match &path {
+            Some(p) => format!("configuration {}", p.display()),
+            None => "configuration (no file)".to_string(),
+        })?;
+        Ok(c)
+    }
 }
 
 /// The running GPS input, whichever it is.
@@ -54,11 +102,13 @@ enum GpsInput {
 
 fn start_gps(
     args: &RunArgs,
+    config: &Config,
     fixes: tokio::sync::mpsc::Sender<alpr_gps::Fix>,
 ) -> anyhow::Result<Option<GpsInput>> {
-    let live = match (&args.gps_serial, &args.gpsd, &args.nmea_file) {
+    let gps = &config.gps;
+    let live = match (&gps.serial, &gps.gpsd, &args.nmea_file) {
         (Some(dev), _, _) => GpsSource::Serial(SerialConfig {
-            baud: args.gps_baud,
+            baud: gps.baud,
             ..SerialConfig::new(dev)
         }),
         (None, Some(addr), _) => GpsSource::Gpsd(GpsdConfig::new(addr.clone())),
@@ -82,14 +132,19 @@ fn start_gps(
 }
 
 pub async fn run(args: RunArgs) -> anyhow::Result<()> {
-    let store = Store::open(&args.data_dir, &args.car_id)
-        .with_context(|| format!("opening the store in {}", args.data_dir.display()))?;
-    let confusions = ConfusionTable::parse(&args.confusions)
-        .map_err(|e| anyhow::anyhow!("--confusions: {e}"))?;
+    let config = args.config()?;
+    let (data_dir, car_id) = match (&config.data_dir, &config.car_id) {
+        (Some(d), Some(c)) => (d.clone(), c.clone()),
+        _ => anyhow::bail!("configuration: data_dir and car_id are needed"),
+    };
+    let store = Store::open(&data_dir, &car_id)
+        .with_context(|| format!("opening the store in {}", data_dir.display()))?;
+    let confusions = config.confusions();
     let (index, _) = store.load_hotlist_index(Utc::now(), confusions.clone())?;
-    let listener = TcpListener::bind(args.camera_listen)
+    let camera_listen = config.cameras.listen;
+    let listener = TcpListener::bind(camera_listen)
         .await
-        .with_context(|| format!("listening for smart cameras on {}", args.camera_listen))?;
+        .with_context(|| format!("listening for smart cameras on {camera_listen}"))?;
     let bound = listener
         .local_addr()
         .context("reading the camera listener's address")?;
@@ -108,19 +163,32 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         camera_stats.clone(),
         shutdown.clone(),
     ));
-    let gps = start_gps(&args, inputs.fixes.clone())?;
+    let gps = start_gps(&args, &config, inputs.fixes.clone())?;
     let reload = tokio::spawn(reload_hotlists(
-        args.data_dir.clone(),
-        args.car_id.clone(),
+        data_dir.clone(),
+        car_id.clone(),
         confusions,
-        std::time::Duration::from_secs(args.hotlist_check_secs.max(1)),
+        std::time::Duration::from_secs(config.hotlists.check_interval_s),
         inputs.hotlists.clone(),
         shutdown.clone(),
     ));
     // Printed on standard output so a supervisor or test can find an ephemeral port.
     println!("listening for smart cameras on {bound}");
 
-    super::shutdown_signal().await;
+    lifecycle::ready();
+    let watchdog = tokio::spawn(lifecycle::watchdog(shutdown.clone()));
+    let ignition = config.lifecycle.ignition.clone();
+    let delay = config.shutdown_delay();
+    tokio::select! {
+        _ = super::shutdown_signal() => {}
+        _ = async {
+            match ignition {
+                Some(cfg) => lifecycle::ignition_off(cfg, delay).await,
+                None => std::future::pending().await,
+            }
+        } => {}
+    }
+    lifecycle::stopping();
     tracing::info!("shutting down: draining the pipeline");
     shutdown.cancel();
     let _ = cameras.await;
@@ -139,6 +207,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         None => {}
     }
     let _ = reload.await;
+    let _ = watchdog.await;
     drop(inputs);
     let (store, stats) = pipeline.join().await?;
     store.close()?;

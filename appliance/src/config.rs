@@ -1,0 +1,294 @@
+//! The appliance's configuration: `/etc/alpr/alpr.toml` (see `appliance/alpr.example.toml`),
+//! then the environment and the command line over it, then checked as a whole.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::hotlist::ConfusionTable;
+use crate::hotlist::plate::DEFAULT_CONFUSIONS;
+
+/// Where the appliance looks for its configuration when none is named.
+pub const DEFAULT_PATH: &str = "/etc/alpr/alpr.toml";
+
+/// Why a configuration was refused; each names the file or the key at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("reading {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{key}: {message}")]
+    Invalid { key: &'static str, message: String },
+}
+
+fn invalid(key: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key,
+        message: message.into(),
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// This car's id; recorded in the store when it is created on first boot.
+    pub car_id: Option<String>,
+    /// The store and images (the encrypted data partition in the car).
+    pub data_dir: Option<PathBuf>,
+    #[serde(default)]
+    pub cameras: CamerasConfig,
+    #[serde(default)]
+    pub gps: GpsConfig,
+    #[serde(default)]
+    pub hotlists: HotlistsConfig,
+    #[serde(default)]
+    pub lifecycle: LifecycleConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CamerasConfig {
+    /// Where smart cameras connect.
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+}
+
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 5077))
+}
+
+impl Default for CamerasConfig {
+    fn default() -> Self {
+        Self {
+            listen: default_listen(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GpsConfig {
+    /// A serial receiver (`/dev/ttyUSB0`, ...).
+    pub serial: Option<PathBuf>,
+    /// Its baud rate; detected when not given.
+    pub baud: Option<u32>,
+    /// A gpsd, `host:port`.
+    pub gpsd: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HotlistsConfig {
+    /// Characters OCR confuses, as classes.
+    #[serde(default = "default_confusions")]
+    pub confusions: String,
+    /// Seconds between looks for a new list version or approval.
+    #[serde(default = "default_check")]
+    pub check_interval_s: u64,
+}
+
+fn default_confusions() -> String {
+    DEFAULT_CONFUSIONS.to_string()
+}
+
+fn default_check() -> u64 {
+    15
+}
+
+impl Default for HotlistsConfig {
+    fn default() -> Self {
+        Self {
+            confusions: default_confusions(),
+            check_interval_s: default_check(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LifecycleConfig {
+    /// Seconds between ignition off and the shutdown (sync may finish a batch meanwhile).
+    #[serde(default = "default_delay")]
+    pub shutdown_delay_s: u64,
+    /// Ignition sense, when wired.
+    pub ignition: Option<IgnitionConfig>,
+}
+
+fn default_delay() -> u64 {
+    60
+}
+
+impl Default for LifecycleConfig {
+    fn default() -> Self {
+        Self {
+            shutdown_delay_s: default_delay(),
+            ignition: None,
+        }
+    }
+}
+
+/// A line the technician wired to the ignition, read as a file holding `0` or `1` (a sysfs
+/// GPIO `value` file, or any file a board's driver keeps).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IgnitionConfig {
+    pub path: PathBuf,
+    /// The line reads 0 while the engine runs.
+    #[serde(default)]
+    pub active_low: bool,
+    /// How often to read it, in milliseconds.
+    #[serde(default = "default_poll")]
+    pub poll_ms: u64,
+}
+
+fn default_poll() -> u64 {
+    500
+}
+
+impl Config {
+    /// Reads a configuration file. Unknown keys are refused (a misspelt key must not be
+    /// silently ignored in a car).
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Checks the whole, after the environment and command line have been laid over it.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        match &self.car_id {
+            None => {
+                return Err(invalid(
+                    "car_id",
+                    "not given (file, ALPR_CAR_ID or --car-id)",
+                ));
+            }
+            Some(id)
+                if id.is_empty()
+                    || !id
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) =>
+            {
+                return Err(invalid(
+                    "car_id",
+                    format!("{id:?}: letters, digits, '-', '_' and '.' only"),
+                ));
+            }
+            Some(_) => {}
+        }
+        if self.data_dir.is_none() {
+            return Err(invalid(
+                "data_dir",
+                "not given (file, ALPR_DATA_DIR or --data-dir)",
+            ));
+        }
+        if self.gps.serial.is_some() && self.gps.gpsd.is_some() {
+            return Err(invalid("gps", "serial and gpsd are both set: choose one"));
+        }
+        if let Some(b) = self.gps.baud {
+            if self.gps.serial.is_none() {
+                return Err(invalid("gps.baud", "set without gps.serial"));
+            }
+            if !alpr_gps::BAUD_RATES.contains(&b) {
+                return Err(invalid(
+                    "gps.baud",
+                    format!("{b}: one of {:?}", alpr_gps::BAUD_RATES),
+                ));
+            }
+        }
+        ConfusionTable::parse(&self.hotlists.confusions)
+            .map_err(|e| invalid("hotlists.confusions", e))?;
+        if !(1..=3600).contains(&self.hotlists.check_interval_s) {
+            return Err(invalid(
+                "hotlists.check_interval_s",
+                format!("{}: 1 to 3600", self.hotlists.check_interval_s),
+            ));
+        }
+        if !(10..=1800).contains(&self.lifecycle.shutdown_delay_s) {
+            return Err(invalid(
+                "lifecycle.shutdown_delay_s",
+                format!("{}: 10 s to 30 min", self.lifecycle.shutdown_delay_s),
+            ));
+        }
+        if let Some(i) = &self.lifecycle.ignition
+            && !(50..=10_000).contains(&i.poll_ms)
+        {
+            return Err(invalid(
+                "lifecycle.ignition.poll_ms",
+                format!("{}: 50 to 10000", i.poll_ms),
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn confusions(&self) -> ConfusionTable {
+        ConfusionTable::parse(&self.hotlists.confusions).unwrap_or_default()
+    }
+
+    pub fn shutdown_delay(&self) -> Duration {
+        Duration::from_secs(self.lifecycle.shutdown_delay_s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Config, ConfigError> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("alpr.toml");
+        std::fs::write(&path, text).expect("write");
+        let c = Config::load(&path)?;
+        c.validate()?;
+        Ok(c)
+    }
+
+    #[test]
+    fn the_shipped_example_is_valid() {
+        let c = load(include_str!("../alpr.example.toml")).expect("example loads");
+        assert_eq!(c.lifecycle.shutdown_delay_s, 60);
+        assert!(c.lifecycle.ignition.is_some());
+    }
+
+    #[test]
+    fn faults_name_their_key() {
+        let base = "car_id = \"CAR-1\"\ndata_dir = \"/var/lib/alpr\"\n";
+        for (extra, key) in [
+            ("[gps]\nbaud = 9600\n", "gps.baud"),
+            (
+                "[gps]\nserial = \"/dev/ttyUSB0\"\nbaud = 1234\n",
+                "gps.baud",
+            ),
+            ("[gps]\nserial = \"/dev/x\"\ngpsd = \"h:1\"\n", "gps"),
+            (
+                "[lifecycle]\nshutdown_delay_s = 5\n",
+                "lifecycle.shutdown_delay_s",
+            ),
+            (
+                "[hotlists]\nconfusions = \"0O,O1\"\n",
+                "hotlists.confusions",
+            ),
+        ] {
+            let err = load(&format!("{base}{extra}")).expect_err(extra);
+            assert!(err.to_string().starts_with(key), "{err}");
+        }
+        let err = load("car_id = \"CAR 1\"\ndata_dir = \"/d\"\n").expect_err("space");
+        assert!(err.to_string().starts_with("car_id"), "{err}");
+        let err = load(&format!("{base}[lifecycle]\nshutdown_delay = 60\n")).expect_err("typo");
+        assert!(err.to_string().contains("shutdown_delay"), "{err}");
+        let err = load(&format!("{base}[cameras]\nlisten = \"nowhere\"\n")).expect_err("addr");
+        assert!(err.to_string().contains("alpr.toml"), "{err}");
+    }
+}
