@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod demo;
+pub mod diagnostics;
 pub mod headquarters;
 pub mod hotlist;
 pub mod lifecycle;

@@ -7,6 +7,7 @@ mod gps;
 mod hotlist;
 mod hq;
 mod run;
+mod selftest;
 
 use clap::{Parser, Subcommand};
 
@@ -41,6 +42,8 @@ enum Command {
     /// Members of the agency and their roles.
     #[command(subcommand)]
     User(hotlist::UserCommand),
+    /// Check every part of the installation: cameras, GPS, clock, storage, hot lists, ...
+    Selftest(selftest::SelftestArgs),
     /// Benchmarks: figures for the performance targets, one JSON line.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -64,6 +67,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Hq(cmd) => hq::run(cmd).await,
         Command::Camera(cmd) => camera::run(cmd).await,
         Command::Bench(cmd) => bench::run(cmd).await,
+        Command::Selftest(args) => selftest::run(args),
         Command::Hotlist(cmd) => hotlist::run(*cmd).await,
         Command::User(cmd) => hotlist::run_user(cmd).await,
     }

@@ -3,6 +3,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use alpr_appliance::config::{self, Config};
+use alpr_appliance::diagnostics::{self, ApplianceStatus, GpsState};
 use alpr_appliance::hotlist::{ConfusionTable, HotlistIndex};
 use alpr_appliance::lifecycle;
 use alpr_appliance::pipeline::{Pipeline, PipelineConfig};
@@ -94,6 +95,40 @@ impl RunArgs {
     }
 }
 
+/// The GPS part of the status file; remembers when a position was last had.
+fn gps_state(
+    gps: Option<&GpsInput>,
+    last_position_at: &mut Option<chrono::DateTime<Utc>>,
+) -> GpsState {
+    match gps {
+        Some(GpsInput::Live(handle)) => {
+            let s = handle.status();
+            if let Some(f) = s.last_fix.as_ref().filter(|f| f.position().is_some()) {
+                // GPS time: the clock check says how far the system clock is from it.
+                *last_position_at = Some(f.time);
+            }
+            GpsState {
+                source: s.source,
+                connected: s.connected,
+                baud: s.baud,
+                last_fix: s.last_fix,
+                last_position_at: *last_position_at,
+                fixes: s.fixes,
+                reconnects: s.reconnects,
+                last_error: s.last_error,
+                clock_offset_ms: s.clock_offset_ms,
+            }
+        }
+        Some(GpsInput::Replay(task)) => GpsState {
+            source: "replay".into(),
+            connected: !task.is_finished(),
+            last_position_at: Some(Utc::now()),
+            ..GpsState::default()
+        },
+        None => GpsState::default(),
+    }
+}
+
 /// The running GPS input, whichever it is.
 enum GpsInput {
     Live(GpsHandle),
@@ -179,14 +214,45 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     let watchdog = tokio::spawn(lifecycle::watchdog(shutdown.clone()));
     let ignition = config.lifecycle.ignition.clone();
     let delay = config.shutdown_delay();
-    tokio::select! {
-        _ = super::shutdown_signal() => {}
-        _ = async {
-            match ignition {
-                Some(cfg) => lifecycle::ignition_off(cfg, delay).await,
-                None => std::future::pending().await,
+    let stop = async {
+        tokio::select! {
+            _ = super::shutdown_signal() => {}
+            _ = async {
+                match ignition {
+                    Some(cfg) => lifecycle::ignition_off(cfg, delay).await,
+                    None => std::future::pending().await,
+                }
+            } => {}
+        }
+    };
+    tokio::pin!(stop);
+    let started_at = Utc::now();
+    let mut last_position_at = None;
+    let mut status_tick = tokio::time::interval(diagnostics::STATUS_EVERY);
+    loop {
+        tokio::select! {
+            _ = &mut stop => break,
+            _ = status_tick.tick() => {
+                let gps_state = gps_state(gps.as_ref(), &mut last_position_at);
+                let stats = pipeline.stats();
+                let status = ApplianceStatus {
+                    car_id: car_id.clone(),
+                    pid: std::process::id(),
+                    started_at,
+                    written_at: Utc::now(),
+                    camera_listen: bound.to_string(),
+                    cameras: camera_stats.snapshot(),
+                    gps: gps_state,
+                    reads_stored: stats.reads_stored,
+                    hits: stats.hits,
+                    frames_dropped: stats.frames_dropped,
+                    hotlist_entries: inputs.hotlists.borrow().len(),
+                };
+                if let Err(e) = status.write(&data_dir) {
+                    tracing::warn!("writing {}: {e}", diagnostics::STATUS_FILE);
+                }
             }
-        } => {}
+        }
     }
     lifecycle::stopping();
     tracing::info!("shutting down: draining the pipeline");

@@ -148,6 +148,20 @@ impl Store {
             .map(|n| n.max(0) as u64)
     }
 
+    /// SQLite's `quick_check`: `ok`, or what is damaged.
+    pub fn integrity(&self) -> StoreResult<String> {
+        let mut stmt = self
+            .conn
+            .prepare("PRAGMA quick_check")
+            .context("preparing integrity check")?;
+        let lines = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .context("checking integrity")?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .context("checking integrity")?;
+        Ok(lines.join("; "))
+    }
+
     /// Finalises cr-sqlite and closes the database.
     pub fn close(self) -> StoreResult<()> {
         Ok(self.conn.close()?)

@@ -51,7 +51,7 @@ impl RecordedFeed {
                     for w in &parsed.warnings {
                         tracing::warn!("{source}:{}: {w}", i + 1);
                     }
-                    stats.read();
+                    stats.read(&parsed.observation.camera);
                     events.push(parsed.observation);
                 }
                 Err(e) => {

@@ -35,8 +35,9 @@ pub async fn serve(
                     connections.spawn(async move {
                         tokio::select! {
                             () = shutdown.cancelled() => {}
-                            () = handle(stream, peer, tx, stats) => {}
+                            () = handle(stream, peer, tx, stats.clone()) => {}
                         }
+                        stats.disconnected();
                     });
                 }
                 // Running out of descriptors or a reset before accept: log it and keep listening.
@@ -88,7 +89,7 @@ async fn handle(
                 for w in &parsed.warnings {
                     tracing::warn!(%peer, line = n, "{w}");
                 }
-                stats.read();
+                stats.read(&parsed.observation.camera);
                 if tx.send(parsed.observation).await.is_err() {
                     // The pipeline has shut down; the camera will resend what it did not get acknowledged.
                     break;
