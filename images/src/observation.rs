@@ -18,6 +18,43 @@ pub struct PlateObservation {
     pub alternatives: Vec<Alternative>,
     pub plate_crop: Option<ImageBytes>,
     pub context_image: Option<ImageBytes>,
+    /// Where to acknowledge the read once it is stored (smart cameras that ask for it).
+    pub ack: Option<Ack>,
+}
+
+/// A receipt owed to a camera: its event id, sent back once the read is in the store, so the
+/// camera can forget it (and resend what was never acknowledged).
+#[derive(Clone)]
+pub struct Ack {
+    id: String,
+    to: tokio::sync::mpsc::UnboundedSender<String>,
+}
+
+impl Ack {
+    pub fn new(id: String, to: tokio::sync::mpsc::UnboundedSender<String>) -> Self {
+        Self { id, to }
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Sends the receipt; a camera that has gone away will resend.
+    pub fn send(&self) {
+        let _ = self.to.send(self.id.clone());
+    }
+}
+
+impl std::fmt::Debug for Ack {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Ack({})", self.id)
+    }
+}
+
+impl PartialEq for Ack {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
 }
 
 /// Another reading of an observed plate.

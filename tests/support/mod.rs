@@ -24,6 +24,7 @@ pub fn observation(plate: &str, state: Option<&str>, t: DateTime<Utc>) -> PlateO
         alternatives: vec![],
         plate_crop: None,
         context_image: None,
+        ack: None,
     }
 }
 

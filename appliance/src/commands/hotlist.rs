@@ -336,6 +336,7 @@ fn try_match(args: &MatchArgs) -> anyhow::Result<()> {
                 .collect(),
             plate_crop: None,
             context_image: None,
+            ack: None,
         },
         position: None,
     };

@@ -208,7 +208,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         shutdown.clone(),
     ));
     // Printed on standard output so a supervisor or test can find an ephemeral port.
-    println!("listening for smart cameras on {bound}");
+    say(format_args!("listening for smart cameras on {bound}"));
 
     lifecycle::ready();
     let watchdog = tokio::spawn(lifecycle::watchdog(shutdown.clone()));
@@ -278,7 +278,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     let (store, stats) = pipeline.join().await?;
     store.close()?;
     let cam = camera_stats.snapshot();
-    println!(
+    say(format_args!(
         "stopped: reads={} hits={} alerts={} camera_lines={} camera_lines_rejected={} frames_dropped={}",
         stats.reads_stored,
         stats.hits_stored,
@@ -286,7 +286,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         cam.lines,
         cam.rejected,
         stats.frames_dropped
-    );
+    ));
     Ok(())
 }
 
@@ -347,4 +347,12 @@ async fn reload_hotlists(
             Err(e) => tracing::error!("reloading hot lists: {e}"),
         }
     }
+}
+
+/// A line on standard output for a supervisor; one that has closed its end must not stop the
+/// appliance (printing would panic).
+fn say(line: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}").and_then(|()| out.flush());
 }

@@ -382,6 +382,7 @@ mod tests {
                     .collect(),
                 plate_crop: None,
                 context_image: None,
+                ack: None,
             },
             position: None,
         }

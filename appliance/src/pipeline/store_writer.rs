@@ -38,6 +38,12 @@ pub(super) fn run(
             std::thread::sleep(delay);
             delay = (delay * 2).min(Duration::from_secs(5));
         }
+        // Committed: the cameras may forget these reads now.
+        for m in &batch {
+            if let Some(ack) = &m.read.observation.ack {
+                ack.send();
+            }
+        }
         let hits = batch.iter().map(|m| m.hits.len()).sum();
         stats.stored(batch.len(), hits);
         for m in batch.drain(..) {

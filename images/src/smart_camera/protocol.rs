@@ -19,6 +19,10 @@ pub struct ReadEvent {
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     pub camera: String,
+    /// The camera's id for the event: when given, the appliance answers `{"ack": id}` once the
+    /// read is stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     pub plate: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
@@ -59,6 +63,8 @@ impl LineError {
 #[derive(Debug)]
 pub struct ParsedRead {
     pub observation: PlateObservation,
+    /// The event's id, to acknowledge it by.
+    pub id: Option<String>,
     pub warnings: Vec<String>,
 }
 
@@ -147,7 +153,9 @@ pub fn parse_read_event(line: &[u8]) -> Result<ParsedRead, LineError> {
             alternatives,
             plate_crop,
             context_image,
+            ack: None,
         },
+        id: event.id.clone().filter(|id| !id.is_empty()),
         warnings,
     })
 }

@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use super::lines::{BoundedLines, Line, MAX_LINE_BYTES};
 use super::protocol::parse_read_event;
 use super::stats::CameraStats;
-use crate::observation::PlateObservation;
+use crate::observation::{Ack, PlateObservation};
 
 /// Accepts camera connections until `shutdown`, passing each read on to `tx`.
 ///
@@ -58,7 +58,19 @@ async fn handle(
     tx: mpsc::Sender<PlateObservation>,
     stats: Arc<CameraStats>,
 ) {
-    let mut lines = BoundedLines::new(BufReader::new(stream), MAX_LINE_BYTES);
+    let (reader, mut writer) = stream.into_split();
+    // Receipts go back on the same connection as the reads are stored, one line each.
+    let (ack_tx, mut ack_rx) = mpsc::unbounded_channel::<String>();
+    let acks = tokio::spawn(async move {
+        use tokio::io::AsyncWriteExt;
+        while let Some(id) = ack_rx.recv().await {
+            let line = format!("{}\n", serde_json::json!({ "ack": id }));
+            if writer.write_all(line.as_bytes()).await.is_err() {
+                break;
+            }
+        }
+    });
+    let mut lines = BoundedLines::new(BufReader::new(reader), MAX_LINE_BYTES);
     loop {
         let line = match lines.next_line().await {
             Ok(Some(line)) => line,
@@ -85,7 +97,10 @@ async fn handle(
             }
         };
         match parse_read_event(&bytes) {
-            Ok(parsed) => {
+            Ok(mut parsed) => {
+                if let Some(id) = parsed.id.take() {
+                    parsed.observation.ack = Some(Ack::new(id, ack_tx.clone()));
+                }
                 for w in &parsed.warnings {
                     tracing::warn!(%peer, line = n, "{w}");
                 }
@@ -101,5 +116,9 @@ async fn handle(
             }
         }
     }
+    // Receipts for reads still in the pipeline are sent as they are stored, while the camera
+    // keeps its end open.
+    drop(ack_tx);
+    let _ = acks.await;
     tracing::info!(%peer, "smart camera disconnected");
 }
