@@ -117,8 +117,16 @@ pub struct LifecycleConfig {
     /// Seconds between ignition off and the shutdown (sync may finish a batch meanwhile).
     #[serde(default = "default_delay")]
     pub shutdown_delay_s: u64,
+    /// Seconds the shutdown may take to store the reads in flight; keep it under systemd's
+    /// `TimeoutStopSec`.
+    #[serde(default = "default_drain")]
+    pub drain_timeout_s: u64,
     /// Ignition sense, when wired.
     pub ignition: Option<IgnitionConfig>,
+}
+
+fn default_drain() -> u64 {
+    30
 }
 
 fn default_delay() -> u64 {
@@ -129,6 +137,7 @@ impl Default for LifecycleConfig {
     fn default() -> Self {
         Self {
             shutdown_delay_s: default_delay(),
+            drain_timeout_s: default_drain(),
             ignition: None,
         }
     }
@@ -220,6 +229,12 @@ impl Config {
             return Err(invalid(
                 "lifecycle.shutdown_delay_s",
                 format!("{}: 10 s to 30 min", self.lifecycle.shutdown_delay_s),
+            ));
+        }
+        if !(1..=600).contains(&self.lifecycle.drain_timeout_s) {
+            return Err(invalid(
+                "lifecycle.drain_timeout_s",
+                format!("{}: 1 to 600", self.lifecycle.drain_timeout_s),
             ));
         }
         if let Some(i) = &self.lifecycle.ignition

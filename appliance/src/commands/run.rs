@@ -275,7 +275,15 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     let _ = reload.await;
     let _ = watchdog.await;
     drop(inputs);
-    let (store, stats) = pipeline.join().await?;
+    let drain = std::time::Duration::from_secs(config.lifecycle.drain_timeout_s);
+    let (store, stats) = match tokio::time::timeout(drain, pipeline.join()).await {
+        Ok(joined) => joined?,
+        // What was not stored was not acknowledged either: the cameras send it again.
+        Err(_) => anyhow::bail!(
+            "the pipeline did not drain within {drain:?}; reads not yet acknowledged will be \
+             sent again by the cameras"
+        ),
+    };
     store.close()?;
     let cam = camera_stats.snapshot();
     say(format_args!(
