@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use alpr_gps::{Fix, FixMode};
+use alpr_gps::{FixMode, GpsStatusSnapshot};
 use alpr_images::smart_camera::CameraStatsSnapshot;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -17,20 +17,13 @@ pub const STATUS_FILE: &str = "status.json";
 /// How often `alpr run` rewrites it.
 pub const STATUS_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// The GPS part of the status.
+/// The GPS part of the status: the source's own state, and when a position was last had.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct GpsState {
-    /// `serial:/dev/ttyUSB0`, `gpsd:...`, `replay:FILE`, or empty when none is configured.
-    pub source: String,
-    pub connected: bool,
-    pub baud: Option<u32>,
-    pub last_fix: Option<Fix>,
-    /// When the appliance last received any fix with a position.
+    /// Empty `source` when none is configured.
+    #[serde(flatten)]
+    pub receiver: GpsStatusSnapshot,
     pub last_position_at: Option<DateTime<Utc>>,
-    pub fixes: u64,
-    pub reconnects: u64,
-    pub last_error: Option<String>,
-    pub clock_offset_ms: Option<i64>,
 }
 
 /// The running appliance, as it last wrote itself down.
@@ -230,7 +223,7 @@ fn cameras(s: &ApplianceStatus, t: &Thresholds, now: DateTime<Utc>) -> Check {
 }
 
 fn gps(s: &ApplianceStatus, t: &Thresholds, now: DateTime<Utc>) -> Vec<Check> {
-    let g = &s.gps;
+    let g = &s.gps.receiver;
     let mut out = Vec::new();
     let baud = g.baud.map(|b| format!(" at {b} baud")).unwrap_or_default();
     let fix = g.last_fix.as_ref().map(|f| {
@@ -245,7 +238,7 @@ fn gps(s: &ApplianceStatus, t: &Thresholds, now: DateTime<Utc>) -> Vec<Check> {
             f.hdop.map_or("?".into(), |h| h.to_string())
         )
     });
-    let no_position_for = g.last_position_at.map(|at| now - at);
+    let no_position_for = s.gps.last_position_at.map(|at| now - at);
     if g.source.is_empty() {
         out.push(check(
             "gps",

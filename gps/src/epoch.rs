@@ -31,7 +31,7 @@ pub const DEFAULT_DATE_FLOOR: NaiveDate = match NaiveDate::from_ymd_opt(2017, 1,
 };
 
 /// Counts of what the decoder was given.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SentenceStats {
     /// Sentences framed (between `$` and the line end).
     pub read: u64,

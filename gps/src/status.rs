@@ -12,7 +12,7 @@ use crate::fix::Fix;
 const OFFSET_WINDOW: usize = 15;
 
 /// A GPS source's state at one moment.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GpsStatusSnapshot {
     /// `serial:/dev/ttyUSB0`, `gpsd:127.0.0.1:2947`, ...
     pub source: String,

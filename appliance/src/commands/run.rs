@@ -108,22 +108,17 @@ fn gps_state(
                 *last_position_at = Some(f.time);
             }
             GpsState {
-                source: s.source,
-                connected: s.connected,
-                baud: s.baud,
-                last_fix: s.last_fix,
+                receiver: s,
                 last_position_at: *last_position_at,
-                fixes: s.fixes,
-                reconnects: s.reconnects,
-                last_error: s.last_error,
-                clock_offset_ms: s.clock_offset_ms,
             }
         }
         Some(GpsInput::Replay(task)) => GpsState {
-            source: "replay".into(),
-            connected: !task.is_finished(),
+            receiver: alpr_gps::GpsStatusSnapshot {
+                source: "replay".into(),
+                connected: !task.is_finished(),
+                ..Default::default()
+            },
             last_position_at: Some(Utc::now()),
-            ..GpsState::default()
         },
         None => GpsState::default(),
     }
