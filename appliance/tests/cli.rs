@@ -1,16 +1,13 @@
 //! The `alpr` program as a user runs it: real processes, real files, real sockets.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use alpr_appliance::store::Store;
 
-fn alpr() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_alpr"));
-    c.env("ALPR_LOG", "warn");
-    c
-}
+mod common;
+
+use common::{Running, alpr};
 
 fn summary_count(line: &str, key: &str) -> u64 {
     line.split_whitespace()
@@ -88,26 +85,15 @@ fn appliance_takes_a_camera_feed_over_tcp_and_shuts_down_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().expect("tempdir");
     let route = dir.path().join("route.nmea");
     std::fs::write(&route, alpr_appliance::demo::ROUTE).expect("route");
-    let mut appliance = alpr()
-        .args([
-            "run",
-            "--car-id",
-            "CAR-9",
-            "--camera-listen",
-            "127.0.0.1:0",
-            "--nmea-file",
-        ])
-        .arg(&route)
-        .arg("--data-dir")
-        .arg(dir.path().join("data"))
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("alpr run starts");
-    let mut stdout = BufReader::new(appliance.stdout.take().expect("stdout"));
-    let mut line = String::new();
-    stdout.read_line(&mut line).expect("listening line");
-    let addr = line.trim().rsplit(' ').next().expect("address").to_string();
-    assert!(line.starts_with("listening for smart cameras on"), "{line}");
+    let mut appliance = Running::start(
+        alpr()
+            .args(["run", "--car-id", "CAR-9", "--camera-listen", "127.0.0.1:0"])
+            .arg("--nmea-file")
+            .arg(&route)
+            .arg("--data-dir")
+            .arg(dir.path().join("data")),
+    );
+    let addr = appliance.camera_addr.clone();
 
     // A feed with a broken line among good ones, sent as fast as the appliance takes it.
     let now = chrono::Utc::now().to_rfc3339();
@@ -144,14 +130,10 @@ fn appliance_takes_a_camera_feed_over_tcp_and_shuts_down_cleanly_on_sigterm() {
         assert!(Instant::now() < deadline, "reads did not arrive: {n}");
         std::thread::sleep(Duration::from_millis(100));
     }
-    let status = Command::new("kill")
-        .args(["-TERM", &appliance.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(status.success());
+    appliance.sigterm();
     let mut rest = String::new();
-    std::io::Read::read_to_string(&mut stdout, &mut rest).expect("rest of stdout");
-    let exit = appliance.wait().expect("exit");
+    std::io::Read::read_to_string(&mut appliance.stdout, &mut rest).expect("rest of stdout");
+    let exit = appliance.child.wait().expect("exit");
     assert!(exit.success(), "appliance exit {exit:?}: {rest}");
     assert!(rest.contains("stopped: reads=2 hits=0"), "{rest}");
     assert!(rest.contains("camera_lines_rejected=1"), "{rest}");
@@ -355,17 +337,13 @@ fn a_bolo_is_entered_approved_and_looked_back_from_the_command_line() {
 fn a_list_imported_while_the_appliance_runs_is_matched_from_then_on() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("data");
-    let mut appliance = alpr()
-        .args(["run", "--car-id", "CAR-7", "--camera-listen", "127.0.0.1:0"])
-        .args(["--hotlist-check-secs", "1", "--data-dir"])
-        .arg(&data)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("alpr run starts");
-    let mut stdout = BufReader::new(appliance.stdout.take().expect("stdout"));
-    let mut line = String::new();
-    stdout.read_line(&mut line).expect("listening line");
-    let addr = line.trim().rsplit(' ').next().expect("address").to_string();
+    let mut appliance = Running::start(
+        alpr()
+            .args(["run", "--car-id", "CAR-7", "--camera-listen", "127.0.0.1:0"])
+            .args(["--hotlist-check-secs", "1", "--data-dir"])
+            .arg(&data),
+    );
+    let addr = appliance.camera_addr.clone();
     let send = |plate: &str| {
         let feed = dir.path().join(format!("{plate}.jsonl"));
         let now = chrono::Utc::now().to_rfc3339();
@@ -412,12 +390,8 @@ fn a_list_imported_while_the_appliance_runs_is_matched_from_then_on() {
     std::thread::sleep(Duration::from_secs(3));
     send("KXT482");
     wait_for((2, 1));
-    let status = Command::new("kill")
-        .args(["-TERM", &appliance.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(status.success());
-    let exit = appliance.wait().expect("exit");
+    appliance.sigterm();
+    let exit = appliance.child.wait().expect("exit");
     assert!(exit.success(), "{exit:?}");
 }
 

@@ -1,54 +1,30 @@
 //! Every read the appliance has acknowledged to a camera survives a shutdown in the middle of
 //! heavy ingest, and a kill at any moment; the database stays sound.
 
+mod common;
+
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use alpr_appliance::store::Store;
+use common::{Running, alpr};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-/// The appliance, killed if the test ends early.
-struct Appliance {
-    child: Child,
-    camera_addr: String,
-}
-
-impl Drop for Appliance {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(data: &Path) -> Appliance {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_alpr"))
-        .env("ALPR_LOG", "error")
-        .args([
-            "run",
-            "--car-id",
-            "CAR-1",
-            "--camera-listen",
-            "127.0.0.1:0",
-            "--data-dir",
-        ])
-        .arg(data)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("alpr run starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("listening line");
-    let camera_addr = line.trim().rsplit(' ').next().expect("address").to_string();
-    Appliance { child, camera_addr }
+fn start(data: &Path) -> Running {
+    Running::start(
+        alpr()
+            .env("ALPR_LOG", "error")
+            .args(["run", "--car-id", "CAR-1", "--camera-listen", "127.0.0.1:0"])
+            .arg("--data-dir")
+            .arg(data),
+    )
 }
 
 /// A camera sending reads with ids as fast as the appliance takes them, collecting receipts.
@@ -134,11 +110,7 @@ fn every_acknowledged_read_survives_sigterm_during_heavy_ingest() {
     let mut appliance = start(&data);
     let cam = camera(&appliance.camera_addr, "T", 50_000);
     std::thread::sleep(Duration::from_millis(1500));
-    let status = Command::new("kill")
-        .args(["-TERM", &appliance.child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(status.success());
+    appliance.sigterm();
     let exit = appliance.child.wait().expect("exit");
     assert!(exit.success(), "{exit:?}");
     let acked = cam.finish();

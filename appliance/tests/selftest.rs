@@ -1,10 +1,9 @@
 //! `alpr selftest` against a simulated car: a GPS puck on a pseudo-terminal, a smart camera on a
 //! socket, the real appliance; then the puck unplugged and the camera stopped.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -14,21 +13,9 @@ use chrono::Utc;
 use serde_json::Value;
 use serialport::{SerialPort, TTYPort};
 
-fn alpr() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_alpr"));
-    c.env("ALPR_LOG", "warn");
-    c
-}
+mod common;
 
-/// The appliance, killed if the test ends early.
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use common::{Running, alpr};
 
 /// A puck sending an epoch at 5 Hz with the current time, until `stop`.
 fn puck(mut master: TTYPort, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<()> {
@@ -110,26 +97,21 @@ fn selftest_sees_the_car_and_names_what_was_unplugged() {
     assert!(imported.status.success(), "{imported:?}");
 
     let link = dir.path().join("gps0");
-    let mut appliance = alpr()
-        .args(["run", "--car-id", "CAR-3", "--camera-listen", "127.0.0.1:0"])
-        .arg("--gps-serial")
-        .arg(&link)
-        .arg("--data-dir")
-        .arg(&data)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("alpr run starts");
-    let mut stdout = BufReader::new(appliance.stdout.take().expect("stdout"));
-    let appliance = KillOnDrop(appliance);
+    let mut appliance = Running::start(
+        alpr()
+            .args(["run", "--car-id", "CAR-3", "--camera-listen", "127.0.0.1:0"])
+            .arg("--gps-serial")
+            .arg(&link)
+            .arg("--data-dir")
+            .arg(&data),
+    );
     // The puck is plugged in after the appliance starts (it looks for the device every second):
     // a child process started later would inherit the pty's master and keep it from hanging up.
     let (master, slave) = TTYPort::pair().expect("pty pair");
     std::os::unix::fs::symlink(slave.name().expect("pty name"), &link).expect("link");
     let stop = Arc::new(AtomicBool::new(false));
     let writer = puck(master, stop.clone());
-    let mut line = String::new();
-    stdout.read_line(&mut line).expect("listening line");
-    let addr = line.trim().rsplit(' ').next().expect("address").to_string();
+    let addr = appliance.camera_addr.clone();
     // A camera reading a plate every 300 ms over one connection, until stopped.
     let camera_stop = Arc::new(AtomicBool::new(false));
     let camera = {
@@ -182,13 +164,8 @@ fn selftest_sees_the_car_and_names_what_was_unplugged() {
     assert!(!ok, "a failed check fails the command");
     assert_eq!(v["overall"], "fail");
 
-    let status = Command::new("kill")
-        .args(["-TERM", &appliance.0.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(status.success());
-    let mut appliance = appliance;
-    assert!(appliance.0.wait().expect("exit").success());
+    appliance.sigterm();
+    assert!(appliance.child.wait().expect("exit").success());
     // Stopped: the appliance check says so.
     std::thread::sleep(Duration::from_secs(11));
     let (_, v) = selftest(&data);

@@ -1,0 +1,57 @@
+//! Helpers shared by the tests that run the `alpr` program as a process.
+
+// Each test binary uses some of these, not all.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, ChildStdout, Command, Stdio};
+
+/// The `alpr` program, logging warnings only.
+pub fn alpr() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_alpr"));
+    c.env("ALPR_LOG", "warn");
+    c
+}
+
+/// A running `alpr run`, killed if the test ends before stopping it.
+pub struct Running {
+    pub child: Child,
+    /// The rest of its standard output, after the listening line.
+    pub stdout: BufReader<ChildStdout>,
+    /// Where its smart cameras connect.
+    pub camera_addr: String,
+}
+
+impl Running {
+    /// Starts `cmd` (an `alpr run` with `--camera-listen 127.0.0.1:0` or another address) and
+    /// waits until it listens for cameras.
+    pub fn start(cmd: &mut Command) -> Self {
+        let mut child = cmd.stdout(Stdio::piped()).spawn().expect("alpr run starts");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut line = String::new();
+        stdout.read_line(&mut line).expect("listening line");
+        assert!(line.starts_with("listening for smart cameras on"), "{line}");
+        let camera_addr = line.trim().rsplit(' ').next().expect("address").to_string();
+        Self {
+            child,
+            stdout,
+            camera_addr,
+        }
+    }
+
+    /// Asks it to stop as systemd would.
+    pub fn sigterm(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
