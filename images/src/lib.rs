@@ -12,4 +12,4 @@ pub mod smart_camera;
 
 pub use frame::{Frame, Recognizer, RecognizerError};
 pub use image_store::{ImageFormat, ImageRef, ImageStore, ImageStoreError};
-pub use observation::{Ack, Alternative, ImageBytes, PlateObservation};
+pub use observation::{Ack, Alternative, ImageBytes, PlateObservation, plate_text};

@@ -74,18 +74,20 @@ impl std::fmt::Debug for ImageBytes {
     }
 }
 
-/// Upper-cases a plate and drops spaces, dashes and dots as printed on plates; `None` if anything
-/// else remains that is not a letter or digit, or nothing remains.
+/// Upper case, without the spaces, dashes and dots printed between a plate's characters; nothing
+/// else is checked (hot lists keep their wildcards through it).
+pub fn plate_text(raw: &str) -> String {
+    raw.chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '.' | '·' | '\t'))
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+/// [`plate_text`], then `None` unless 1 to 10 letters and digits remain.
 pub(crate) fn normalise_plate(raw: &str) -> Option<String> {
-    let mut out = String::with_capacity(raw.len());
-    for c in raw.chars() {
-        match c {
-            ' ' | '-' | '.' | '·' => {}
-            c if c.is_ascii_alphanumeric() => out.push(c.to_ascii_uppercase()),
-            _ => return None,
-        }
-    }
-    (!out.is_empty() && out.len() <= 10).then_some(out)
+    let out = plate_text(raw);
+    (!out.is_empty() && out.len() <= 10 && out.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .then_some(out)
 }
 
 #[cfg(test)]

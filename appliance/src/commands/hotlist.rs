@@ -5,13 +5,15 @@ use std::io::Read as _;
 use std::path::PathBuf;
 
 use alpr_appliance::hotlist::ConfusionTable;
-use alpr_appliance::hotlist::import::{Action, ImportError, ImportOptions, ListFormat, parse_file};
+use alpr_appliance::hotlist::import::{
+    Action, ImportError, ImportOptions, ListFormat, expiry, parse_file,
+};
 use alpr_appliance::hotlist::plate::DEFAULT_CONFUSIONS;
 use alpr_appliance::model::{ListedPlate, Priority, Read, new_id};
 use alpr_appliance::store::{AgencyEntryInput, Store};
 use alpr_images::{Alternative, PlateObservation};
 use anyhow::{Context as _, bail};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::Utc;
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
@@ -141,7 +143,8 @@ pub struct EnterArgs {
     /// The officer who asked for the entry.
     #[arg(long)]
     requested_by: String,
-    /// When it stops matching: RFC 3339, or a date (the end of that day, UTC).
+    /// When it stops matching: RFC 3339, or a date (YYYY-MM-DD, YYYYMMDD, MM/DD/YYYY) meaning the
+    /// end of that day, UTC.
     #[arg(long)]
     expires: String,
     /// low, normal, high or critical.
@@ -381,18 +384,6 @@ fn try_match(args: &MatchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn expiry(s: &str) -> anyhow::Result<DateTime<Utc>> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.to_utc());
-    }
-    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .with_context(|| format!("--expires {s:?}: RFC 3339 or YYYY-MM-DD"))?;
-    d.succ_opt()
-        .and_then(|n| n.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc())
-        .context("--expires: out of range")
-}
-
 fn enter(args: &EnterArgs) -> anyhow::Result<()> {
     let Some(priority) = Priority::parse(&args.priority) else {
         bail!(
@@ -411,7 +402,7 @@ fn enter(args: &EnterArgs) -> anyhow::Result<()> {
             reason: args.reason.clone(),
             priority,
             instructions: args.instructions.clone(),
-            expires_at: Some(expiry(&args.expires)?),
+            expires_at: Some(expiry("--expires", &args.expires).map_err(anyhow::Error::msg)?),
             ..Default::default()
         },
         case_number: args.case.clone(),

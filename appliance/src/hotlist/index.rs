@@ -23,6 +23,11 @@ pub fn secs(t: DateTime<Utc>) -> u32 {
     u32::try_from((t.timestamp() - EPOCH_2000).max(0)).unwrap_or(u32::MAX)
 }
 
+/// [`secs`] rounded up: a start time is never taken as earlier than it is.
+pub fn secs_up(t: DateTime<Utc>) -> u32 {
+    secs(t).saturating_add(u32::from(t.timestamp_subsec_nanos() > 0))
+}
+
 fn time_of(s: u32) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(i64::from(s) + EPOCH_2000, 0)
 }
@@ -127,10 +132,7 @@ impl IndexBuilder {
         let list = u16::try_from(list).map_err(|_| "more than 65,535 hot lists".to_string())?;
         ix.records.push(&plate, listed)?;
         ix.meta.push(Meta {
-            effective: listed.effective_at.map_or(0, |t| {
-                // Rounded up: never active before its time.
-                secs(t).saturating_add(u32::from(t.timestamp_subsec_nanos() > 0))
-            }),
+            effective: listed.effective_at.map_or(0, secs_up),
             expires: listed.expires_at.map_or(u32::MAX, secs),
             state: state_code(listed.state.as_deref()),
             list,

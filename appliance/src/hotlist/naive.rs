@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::index::secs;
+use super::index::{secs, secs_up};
 use super::plate::{ConfusionTable, normalize};
 use crate::model::{HotlistEntry, MatchKind};
 
@@ -28,10 +28,7 @@ impl NaiveMatcher {
         let now = secs(now);
         let mut out = Vec::new();
         for (i, e) in self.entries.iter().enumerate() {
-            let effective = e
-                .listed
-                .effective_at
-                .map_or(0, |t| secs(t) + u32::from(t.timestamp_subsec_nanos() > 0));
+            let effective = e.listed.effective_at.map_or(0, secs_up);
             let expires = e.listed.expires_at.map_or(u32::MAX, secs);
             if now < effective || now >= expires {
                 continue;

@@ -5,7 +5,7 @@ use std::fmt;
 /// The longest plate held (US plates have at most 8 characters; some lists pad to 10).
 pub const MAX_PLATE: usize = 10;
 
-/// Upper case, without the spaces, dashes and dots that lists and cameras put in plates.
+/// A plate as the matcher holds it: [`alpr_images::plate_text`].
 pub fn normalize(plate: &str) -> String {
     normalized(plate).into_owned()
 }
@@ -18,12 +18,7 @@ pub fn normalized(plate: &str) -> std::borrow::Cow<'_, str> {
     {
         return std::borrow::Cow::Borrowed(plate);
     }
-    plate
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '.' | '\t'))
-        .flat_map(char::to_uppercase)
-        .collect::<String>()
-        .into()
+    alpr_images::plate_text(plate).into()
 }
 
 /// A plate of up to [`MAX_PLATE`] characters of `0-9A-Z`, packed six bits a character into a

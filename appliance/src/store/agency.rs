@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 use uuid::Uuid;
 
-use super::hotlists::listed_from_row;
+use super::hotlists::{insert_entry, listed_from_row};
 use super::{Context, Store, StoreError, StoreResult, ms, now_ms};
 use crate::hotlist::plate::{PlateKey, normalize};
 use crate::hotlist::wildcard::Pattern;
@@ -168,34 +168,20 @@ impl Store {
                 .context("creating the list")?;
             }
         }
-        let id = new_id();
-        let extra = serde_json::to_string(&listed.extra).unwrap_or_else(|_| "[]".into());
+        let id =
+            insert_entry(&tx, &input.list_id, 1, &listed).context("storing the agency entry")?;
         tx.execute(
-            "INSERT INTO hotlist_entries (id, list_id, version, plate, state, make, model, color,
-                reason, priority, instructions, expires_at_ms, effective_at_ms, case_number,
-                synopsis, entered_by, requested_by, extra)
-             VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            "UPDATE hotlist_entries SET case_number = ?2, synopsis = ?3, entered_by = ?4,
+                requested_by = ?5 WHERE id = ?1",
             params![
                 id.as_bytes(),
-                input.list_id,
-                listed.plate,
-                listed.state,
-                listed.make,
-                listed.model,
-                listed.color,
-                listed.reason,
-                listed.priority.as_str(),
-                listed.instructions,
-                listed.expires_at.map(ms),
-                listed.effective_at.map(ms),
                 input.case_number.trim(),
                 input.synopsis.trim(),
                 input.entered_by,
                 input.requested_by.trim(),
-                extra,
             ],
         )
-        .context("storing the agency entry")?;
+        .context("recording who entered the agency entry")?;
         tx.commit().context("committing the agency entry")?;
         Ok(id)
     }

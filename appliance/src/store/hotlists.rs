@@ -40,7 +40,7 @@ const ENTRY_COLUMNS: &str = "plate, state, plate_type, plate_year, make, model, 
     color, reason, priority, ncic_number, ori, oca, instructions, effective_at_ms, expires_at_ms,
     extra";
 
-fn insert_entry(
+pub(super) fn insert_entry(
     tx: &Transaction<'_>,
     list_id: &str,
     version: i64,

@@ -161,11 +161,7 @@ impl Row {
 }
 
 fn plate(label: &str, value: &str) -> Result<String, String> {
-    let plate: String = value
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-'))
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
+    let plate = crate::hotlist::plate::normalize(value);
     if plate.contains(['*', '?']) {
         return Err(format!(
             "{label} {value:?}: wildcards belong in agency entries, not in imported lists"
@@ -212,6 +208,11 @@ enum DayEdge {
     Start,
     /// A list that says "expires 2024-05-01" still means the plate is wanted that day.
     End,
+}
+
+/// An expiry as lists and members give it: RFC 3339, or a date meaning the end of that day (UTC).
+pub fn expiry(label: &str, value: &str) -> Result<DateTime<Utc>, String> {
+    date(label, value, DayEdge::End)
 }
 
 fn date(label: &str, value: &str, edge: DayEdge) -> Result<DateTime<Utc>, String> {

@@ -17,6 +17,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 pub use csv_mapped::CsvMapping;
+pub use fields::expiry;
 pub use fixed::FixedLayout;
 pub use genetec::{GenetecColumns, GenetecLayout};
 pub use ncic::{DEFAULT_FIXED_LAYOUT, NcicLayout};
