@@ -5,10 +5,12 @@
 pub mod config;
 pub mod demo;
 pub mod diagnostics;
+pub mod documents;
 pub mod headquarters;
 pub mod hotlist;
 pub mod lifecycle;
 pub mod model;
+pub mod policy;
 pub mod pipeline;
 pub mod replay;
 pub mod store;

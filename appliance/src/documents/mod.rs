@@ -1,0 +1,1 @@
+//! Documents the appliance writes for people: Markdown, HTML and PDF (being written).
