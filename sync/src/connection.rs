@@ -31,6 +31,13 @@ impl CrConnection {
         .context(format!("opening {where_}"))?;
         conn.busy_timeout(Duration::from_secs(10))
             .context(format!("setting busy timeout on {where_}"))?;
+        // Deleted rows are overwritten with zeros, and a new file gives freed pages back to the
+        // file system on `PRAGMA incremental_vacuum`: a retention purge must leave nothing to
+        // recover. (auto_vacuum only takes on a file without tables; older files keep theirs.)
+        conn.pragma_update(None, "secure_delete", "ON")
+            .context(format!("enabling secure_delete on {where_}"))?;
+        conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")
+            .context(format!("setting auto_vacuum on {where_}"))?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .context(format!("switching {where_} to WAL"))?;
         conn.pragma_update(None, "synchronous", "NORMAL")

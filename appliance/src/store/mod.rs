@@ -3,10 +3,13 @@
 //! Layout of a data directory: `alpr.db` (WAL) and `images/` (files named by sha256). Rows that
 //! sync carry only an image's hash and format.
 
+mod accounts;
 mod agency;
+mod audit;
 mod hotlists;
 mod reads;
 mod schema;
+mod search;
 
 use std::path::{Path, PathBuf};
 
@@ -14,10 +17,15 @@ use alpr_images::{ImageStore, ImageStoreError};
 use alpr_sync::CrConnection;
 use rusqlite::OptionalExtension;
 
+use crate::policy::Policy;
+
+pub use accounts::{LoginError, Member, NewMember, Session};
+pub use audit::{AuditFilter, AuditRecord, AuditVerification, BrokenRecord};
 pub use agency::{AgencyEntry, AgencyEntryInput, LookbackMatch, ROLES};
 pub use hotlists::{DeltaOutcome, ListSummary};
 pub use reads::StoredRead;
 pub use schema::REPLICATED_TABLES;
+pub use search::{Area, ReadQuery, SEARCH_LIMIT, SearchOutcome, SearchPurpose, SearchRecord};
 
 /// What can go wrong with the store.
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +48,9 @@ pub enum StoreError {
     Images(#[from] ImageStoreError),
     #[error("{0}")]
     Invalid(String),
+    /// A member may not do this, or is not logged in.
+    #[error("refused: {0}")]
+    Refused(String),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -67,6 +78,10 @@ pub struct Store {
     images: ImageStore,
     car_id: String,
     path: PathBuf,
+    /// This store's audit chain: its cr-sqlite site id in hex.
+    audit_chain: String,
+    /// The policy the store was created under, once a member has logged in or a job has named it.
+    policy: Option<std::sync::Arc<Policy>>,
 }
 
 impl Store {
@@ -106,11 +121,14 @@ impl Store {
                 car_id.to_string()
             }
         };
+        let audit_chain = hex::encode(conn.site_id()?);
         Ok(Self {
             conn,
             images,
             car_id,
             path,
+            audit_chain,
+            policy: None,
         })
     }
 

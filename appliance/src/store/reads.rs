@@ -9,7 +9,7 @@ use super::{Context, Store, StoreResult, ms, now_ms};
 use crate::model::MatchedRead;
 
 /// A read as stored, for listing and checking.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct StoredRead {
     pub id: Uuid,
     pub camera: String,
@@ -23,6 +23,10 @@ pub struct StoredRead {
     pub plate_image_sha256: Option<String>,
     pub context_image_sha256: Option<String>,
     pub hits: u32,
+    /// The car that read it.
+    pub car_id: String,
+    /// The recogniser's other readings of the plate.
+    pub alternatives: Vec<String>,
 }
 
 impl Store {
@@ -121,35 +125,48 @@ impl Store {
     pub fn recent_reads(&self, limit: usize) -> StoreResult<Vec<StoredRead>> {
         let mut stmt = self
             .conn
-            .prepare_cached(
-                "SELECT r.id, r.camera, r.plate, r.state, r.confidence, r.captured_at_ms, r.lat, r.lon,
-                        r.fix_quality, r.plate_image_sha256, r.context_image_sha256,
-                        (SELECT count(*) FROM hits h WHERE h.read_id = r.id)
-                 FROM reads r ORDER BY r.captured_at_ms DESC, r.id DESC LIMIT ?1",
-            )
+            .prepare_cached(&format!(
+                "SELECT {STORED_READ_COLUMNS} FROM reads r
+                 ORDER BY r.captured_at_ms DESC, r.id DESC LIMIT ?1"
+            ))
             .context("preparing read listing")?;
         let rows = stmt
-            .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
-                let id: Vec<u8> = r.get(0)?;
-                Ok(StoredRead {
-                    id: Uuid::from_slice(&id).unwrap_or_default(),
-                    camera: r.get(1)?,
-                    plate: r.get(2)?,
-                    state: r.get(3)?,
-                    confidence: r.get(4)?,
-                    captured_at: DateTime::from_timestamp_millis(r.get(5)?).unwrap_or_default(),
-                    lat: r.get(6)?,
-                    lon: r.get(7)?,
-                    fix_quality: r.get(8)?,
-                    plate_image_sha256: r.get(9)?,
-                    context_image_sha256: r.get(10)?,
-                    hits: r.get(11)?,
-                })
-            })
+            .query_map(
+                [i64::try_from(limit).unwrap_or(i64::MAX)],
+                stored_read_from_row,
+            )
             .context("listing reads")?;
         rows.collect::<rusqlite::Result<Vec<_>>>()
             .context("listing reads")
     }
+}
+
+/// The columns `stored_read_from_row` reads, from `reads r`.
+pub(crate) const STORED_READ_COLUMNS: &str = "r.id, r.camera, r.plate, r.state, r.confidence, \
+    r.captured_at_ms, r.lat, r.lon, r.fix_quality, r.plate_image_sha256, r.context_image_sha256, \
+    (SELECT count(*) FROM hits h WHERE h.read_id = r.id), r.car_id, r.alternatives";
+
+pub(crate) fn stored_read_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredRead> {
+    let id: Vec<u8> = r.get(0)?;
+    let alternatives: String = r.get(13)?;
+    Ok(StoredRead {
+        id: Uuid::from_slice(&id).unwrap_or_default(),
+        camera: r.get(1)?,
+        plate: r.get(2)?,
+        state: r.get(3)?,
+        confidence: r.get(4)?,
+        captured_at: DateTime::from_timestamp_millis(r.get(5)?).unwrap_or_default(),
+        lat: r.get(6)?,
+        lon: r.get(7)?,
+        fix_quality: r.get(8)?,
+        plate_image_sha256: r.get(9)?,
+        context_image_sha256: r.get(10)?,
+        hits: r.get(11)?,
+        car_id: r.get(12)?,
+        alternatives: serde_json::from_str::<Vec<Alternative>>(&alternatives)
+            .map(|a| a.into_iter().map(|a| a.plate).collect())
+            .unwrap_or_default(),
+    })
 }
 
 fn alternatives_json(alternatives: &[Alternative]) -> String {

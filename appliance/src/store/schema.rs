@@ -18,6 +18,10 @@ pub const REPLICATED_TABLES: &[&str] = &[
     "users",
     "audit_events",
     "searches",
+    "legal_holds",
+    "held_reads",
+    "release_requests",
+    "audit_memos",
 ];
 
 const V1: &str = r#"
@@ -180,7 +184,7 @@ SELECT crsql_as_crr('searches');
 ///
 /// (rusqlite_migration does this too, but pins an older rusqlite than the one cr-sqlite was
 /// measured with here, and two SQLite builds cannot link into one program.)
-const MIGRATIONS: &[&str] = &[V1, V2];
+const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// The NCIC plate year (LIY) and a list's own fields (Genetec's custom fields, as JSON pairs).
 const V2: &str = r#"
@@ -188,6 +192,106 @@ SELECT crsql_begin_alter('hotlist_entries');
 ALTER TABLE hotlist_entries ADD COLUMN plate_year INTEGER;
 ALTER TABLE hotlist_entries ADD COLUMN extra TEXT NOT NULL DEFAULT '[]';
 SELECT crsql_commit_alter('hotlist_entries');
+"#;
+
+/// The policy's records: members' credentials, the audit chain, legal holds, release requests,
+/// the monthly audit memoranda; and, never replicated, login failures, this store's audit-chain
+/// head and the counts kept of purged reads for the yearly report.
+const V3: &str = r#"
+SELECT crsql_begin_alter('users');
+ALTER TABLE users ADD COLUMN sworn INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN ncic_expires_ms INTEGER;
+SELECT crsql_commit_alter('users');
+
+SELECT crsql_begin_alter('audit_events');
+-- one chain per store (its cr-sqlite site id, hex), numbered from 1
+ALTER TABLE audit_events ADD COLUMN chain TEXT NOT NULL DEFAULT '';
+ALTER TABLE audit_events ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+SELECT crsql_commit_alter('audit_events');
+CREATE INDEX audit_events_by_chain ON audit_events (chain, seq);
+
+CREATE INDEX searches_by_time ON searches (at_ms);
+
+CREATE TABLE legal_holds (
+    id BLOB PRIMARY KEY NOT NULL,
+    -- warrant | preservation-request | disclosure-order | evidence (the policy's hold kinds)
+    kind TEXT NOT NULL DEFAULT '',
+    case_number TEXT NOT NULL DEFAULT '',
+    -- the warrant's or request's own number
+    reference TEXT NOT NULL DEFAULT '',
+    note TEXT NOT NULL DEFAULT '',
+    created_by TEXT NOT NULL DEFAULT '',
+    created_at_ms INTEGER NOT NULL DEFAULT 0,
+    released_by TEXT,
+    released_at_ms INTEGER
+);
+
+CREATE TABLE held_reads (
+    id BLOB PRIMARY KEY NOT NULL,
+    hold_id BLOB NOT NULL DEFAULT x'',
+    read_id BLOB NOT NULL DEFAULT x''
+);
+CREATE INDEX held_reads_by_read ON held_reads (read_id);
+CREATE INDEX held_reads_by_hold ON held_reads (hold_id);
+
+CREATE TABLE release_requests (
+    id BLOB PRIMARY KEY NOT NULL,
+    at_ms INTEGER NOT NULL DEFAULT 0,
+    recorded_by TEXT NOT NULL DEFAULT '',
+    agency TEXT NOT NULL DEFAULT '',
+    -- law-enforcement | prosecutorial | other
+    agency_kind TEXT NOT NULL DEFAULT '',
+    requester TEXT NOT NULL DEFAULT '',
+    purpose TEXT NOT NULL DEFAULT '',
+    case_number TEXT NOT NULL DEFAULT '',
+    -- the reads asked for, as a search query (JSON)
+    query TEXT NOT NULL DEFAULT '{}',
+    -- pending | approved | denied | fulfilled
+    status TEXT NOT NULL DEFAULT 'pending',
+    decided_by TEXT,
+    decided_at_ms INTEGER,
+    decision_note TEXT,
+    fulfilled_by TEXT,
+    fulfilled_at_ms INTEGER,
+    -- what went out: read ids and the export's manifest hash (JSON)
+    released TEXT
+);
+
+CREATE TABLE audit_memos (
+    id BLOB PRIMARY KEY NOT NULL,
+    month TEXT NOT NULL DEFAULT '',
+    seed INTEGER NOT NULL DEFAULT 0,
+    created_by TEXT NOT NULL DEFAULT '',
+    created_at_ms INTEGER NOT NULL DEFAULT 0,
+    markdown TEXT NOT NULL DEFAULT ''
+);
+
+CREATE TABLE login_state (
+    user_id TEXT PRIMARY KEY NOT NULL,
+    failures INTEGER NOT NULL DEFAULT 0,
+    locked_until_ms INTEGER
+);
+
+CREATE TABLE audit_head (
+    chain TEXT PRIMARY KEY NOT NULL,
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL
+);
+
+-- Reads, hits and dispositions a purge removed, counted by day, car and what, so the yearly report
+-- still has them. Plates are never kept here.
+CREATE TABLE purged_counts (
+    day TEXT NOT NULL,
+    car_id TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (day, car_id, metric)
+);
+
+SELECT crsql_as_crr('legal_holds');
+SELECT crsql_as_crr('held_reads');
+SELECT crsql_as_crr('release_requests');
+SELECT crsql_as_crr('audit_memos');
 "#;
 
 /// Brings a store to the current schema, each migration in its own transaction. A store from a
