@@ -5,6 +5,7 @@ use alpr_appliance::hotlist::ConfusionTable;
 use alpr_appliance::model::{ListedPlate, MatchKind, MatchedRead, Priority, Read, new_id};
 use alpr_appliance::store::AgencyEntryInput;
 use alpr_images::Alternative;
+use alpr_tests::agency::Agency;
 use alpr_tests::{observation, store, unmatched};
 use chrono::{Duration, Utc};
 
@@ -94,7 +95,7 @@ fn a_delta_adds_and_removes_without_reloading_the_list() {
     );
 }
 
-fn bolo(by: &str) -> AgencyEntryInput {
+fn bolo() -> AgencyEntryInput {
     AgencyEntryInput {
         list_id: "major-crime".into(),
         listed: ListedPlate {
@@ -109,7 +110,6 @@ fn bolo(by: &str) -> AgencyEntryInput {
         },
         case_number: "26-004512".into(),
         synopsis: "shooting on 1st Ave, blue Honda, partial plate from a witness".into(),
-        entered_by: by.into(),
         requested_by: "Det. Rivera".into(),
     }
 }
@@ -117,11 +117,13 @@ fn bolo(by: &str) -> AgencyEntryInput {
 #[test]
 fn a_partial_plate_is_matched_only_once_approved_and_finds_yesterdays_read() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut car = store(dir.path(), "car1");
-    car.add_user("ofc.lee", "Officer Lee", "operator")
-        .expect("user");
-    car.add_user("sgt.admin", "Sgt. Admin", "administrator")
-        .expect("user");
+    let Agency {
+        store: mut car,
+        ofc,
+        tech,
+        admin,
+        ..
+    } = Agency::new(dir.path(), "kentucky", "car1");
     // Yesterday the car passed 7BXC123 (read as 7BXCI23, the right reading second) and others.
     let yesterday = Utc::now() - Duration::days(1);
     let mut passed = unmatched("7BXCI23", yesterday);
@@ -133,50 +135,53 @@ fn a_partial_plate_is_matched_only_once_approved_and_finds_yesterdays_read() {
     car.insert_reads(&[passed.clone(), other]).expect("reads");
 
     assert!(
-        car.enter_agency_entry(&bolo("nobody")).is_err(),
-        "members only"
+        car.enter_agency_entry(&tech, &bolo()).is_err(),
+        "a technician enters no BOLO"
     );
-    let mut no_case = bolo("ofc.lee");
+    let mut no_case = bolo();
     no_case.case_number = " ".into();
-    let err = car.enter_agency_entry(&no_case).expect_err("needs a case");
+    let err = car
+        .enter_agency_entry(&ofc, &no_case)
+        .expect_err("needs a case");
     assert!(err.to_string().contains("case number"), "{err}");
-    let mut no_expiry = bolo("ofc.lee");
+    let mut no_expiry = bolo();
     no_expiry.listed.expires_at = None;
-    assert!(car.enter_agency_entry(&no_expiry).is_err());
-    let mut star = bolo("ofc.lee");
+    assert!(car.enter_agency_entry(&ofc, &no_expiry).is_err());
+    let mut star = bolo();
     star.listed.plate = "*".into();
     assert!(
-        car.enter_agency_entry(&star).is_err(),
+        car.enter_agency_entry(&ofc, &star).is_err(),
         "a bare * would hit every car"
     );
 
-    let id = car.enter_agency_entry(&bolo("ofc.lee")).expect("entered");
+    let id = car.enter_agency_entry(&ofc, &bolo()).expect("entered");
     assert!(
         plates_of(&car, "7B1C999").is_empty(),
         "not active before approval"
     );
     assert_eq!(car.hotlist_summaries().expect("lists")[0].pending, 1);
     let err = car
-        .approve_agency_entry(id, "ofc.lee")
+        .approve_agency_entry(&ofc, id)
         .expect_err("an operator cannot approve");
-    assert!(err.to_string().contains("administrator"), "{err}");
+    assert!(err.to_string().contains("hotlist-approve"), "{err}");
     assert!(
-        car.lookback(id, "sgt.admin").is_err(),
+        car.lookback(&admin, id).is_err(),
         "no look-back before approval"
     );
 
-    let approved = car.approve_agency_entry(id, "sgt.admin").expect("approved");
-    assert_eq!(approved.approved_by.as_deref(), Some("sgt.admin"));
+    let approved = car.approve_agency_entry(&admin, id).expect("approved");
+    assert_eq!(approved.approved_by.as_deref(), Some("admin"));
+    assert_eq!(approved.entered_by, "ofc");
     assert_eq!(
         plates_of(&car, "7B1C999"),
         [("7B?C*".into(), MatchKind::Wildcard)]
     );
     assert!(
-        car.approve_agency_entry(id, "sgt.admin").is_err(),
+        car.approve_agency_entry(&admin, id).is_err(),
         "approved once"
     );
 
-    let found = car.lookback(id, "sgt.admin").expect("look-back");
+    let found = car.lookback(&admin, id).expect("look-back");
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].read_id, passed.read.id);
     assert_eq!(found[0].kind, MatchKind::Wildcard);
@@ -190,7 +195,7 @@ fn a_partial_plate_is_matched_only_once_approved_and_finds_yesterdays_read() {
         .expect("the look-back is a recorded search");
     assert_eq!(
         (case.as_str(), user.as_str(), count),
-        ("26-004512", "sgt.admin", 1)
+        ("26-004512", "admin", 1)
     );
     let kind: String = conn
         .query_row("SELECT match_kind FROM hits", [], |r| r.get(0))

@@ -4,9 +4,10 @@
 set -euo pipefail
 
 # cr-sqlite's bindgen step (libclang), its build (make, patch, gcc) and the smoke test of the
-# built extension (sqlite3); gpsd and gpsfake for the GPS tests (gpsd, gpsd-clients).
+# built extension (sqlite3); gpsd and gpsfake for the GPS tests (gpsd, gpsd-clients); pdftotext
+# for the tests that read back the PDFs the appliance writes (poppler-utils).
 packages=(build-essential pkg-config clang libclang-dev make patch sqlite3 ca-certificates
-  gpsd gpsd-clients)
+  gpsd gpsd-clients poppler-utils)
 
 missing=()
 for p in "${packages[@]}"; do

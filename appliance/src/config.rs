@@ -42,6 +42,8 @@ pub struct Config {
     pub car_id: Option<String>,
     /// The store and images (the encrypted data partition in the car).
     pub data_dir: Option<PathBuf>,
+    /// The agency's ALPR policy: an id from `policies/` (built in) or a policy file.
+    pub policy: Option<String>,
     #[serde(default)]
     pub cameras: CamerasConfig,
     #[serde(default)]
@@ -203,6 +205,18 @@ impl Config {
                 "not given (file, ALPR_DATA_DIR or --data-dir)",
             ));
         }
+        match &self.policy {
+            None => {
+                return Err(invalid(
+                    "policy",
+                    "not given (file, ALPR_POLICY or --policy): the agency's ALPR policy, \
+                     e.g. clinton",
+                ));
+            }
+            Some(p) => {
+                crate::policy::Policy::load(p).map_err(|e| invalid("policy", e.to_string()))?;
+            }
+        }
         if self.gps.serial.is_some() && self.gps.gpsd.is_some() {
             return Err(invalid("gps", "serial and gpsd are both set: choose one"));
         }
@@ -279,7 +293,7 @@ mod tests {
 
     #[test]
     fn faults_name_their_key() {
-        let base = "car_id = \"CAR-1\"\ndata_dir = \"/var/lib/alpr\"\n";
+        let base = "car_id = \"CAR-1\"\ndata_dir = \"/var/lib/alpr\"\npolicy = \"clinton\"\n";
         for (extra, key) in [
             ("[gps]\nbaud = 9600\n", "gps.baud"),
             (
@@ -301,6 +315,10 @@ mod tests {
         }
         let err = load("car_id = \"CAR 1\"\ndata_dir = \"/d\"\n").expect_err("space");
         assert!(err.to_string().starts_with("car_id"), "{err}");
+        let err = load("car_id = \"CAR-1\"\ndata_dir = \"/d\"\n").expect_err("no policy");
+        assert!(err.to_string().starts_with("policy"), "{err}");
+        let err = load(&base.replace("clinton", "gotham")).expect_err("unknown");
+        assert!(err.to_string().contains("gotham"), "{err}");
         let err = load(&format!("{base}[lifecycle]\nshutdown_delay = 60\n")).expect_err("typo");
         assert!(err.to_string().contains("shutdown_delay"), "{err}");
         let err = load(&format!("{base}[cameras]\nlisten = \"nowhere\"\n")).expect_err("addr");

@@ -10,9 +10,10 @@ pub mod headquarters;
 pub mod hotlist;
 pub mod lifecycle;
 pub mod model;
-pub mod policy;
 pub mod pipeline;
+pub mod policy;
 pub mod replay;
+pub mod reports;
 pub mod store;
 pub mod views;
 

@@ -7,7 +7,7 @@ use alpr_appliance::store::Store;
 
 mod common;
 
-use common::{Running, alpr};
+use common::{Running, add_member, alpr, alpr_as};
 
 fn summary_count(line: &str, key: &str) -> u64 {
     line.split_whitespace()
@@ -218,10 +218,12 @@ fn gps_survives_ten_megabytes_without_a_newline_and_binary_noise() {
     assert!(stderr.contains("too-long="), "{stderr}");
 }
 
+/// `alpr` on the store in `dir` as its administrator (added on first use).
 fn alpr_in(dir: &std::path::Path) -> Command {
-    let mut c = alpr();
-    c.env("ALPR_DATA_DIR", dir).env("ALPR_CAR_ID", "HQ");
-    c
+    if !dir.join("alpr.db").exists() {
+        add_member(dir, "admin", "administrator");
+    }
+    alpr_as(dir, "admin")
 }
 
 fn ok(c: &mut Command) -> String {
@@ -278,25 +280,10 @@ fn hotlist_import_match_and_a_bad_file_that_leaves_the_list_live() {
 fn a_bolo_is_entered_approved_and_looked_back_from_the_command_line() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("car");
-    ok(alpr_in(&data).args([
-        "user",
-        "add",
-        "ofc.lee",
-        "--name",
-        "Officer Lee",
-        "--role",
-        "operator",
-    ]));
-    ok(alpr_in(&data).args([
-        "user",
-        "add",
-        "sgt.kay",
-        "--name",
-        "Sgt. Kay",
-        "--role",
-        "administrator",
-    ]));
-    let id = ok(alpr_in(&data).args([
+    add_member(&data, "admin", "administrator");
+    add_member(&data, "ofc.lee", "operator");
+    add_member(&data, "sgt.kay", "administrator");
+    let id = ok(alpr_as(&data, "ofc.lee").args([
         "hotlist",
         "enter",
         "--plate",
@@ -313,8 +300,6 @@ fn a_bolo_is_entered_approved_and_looked_back_from_the_command_line() {
         "2099-01-01",
         "--priority",
         "critical",
-        "--by",
-        "ofc.lee",
     ]));
     let id = id.trim().to_string();
     let none = ok(alpr_in(&data).args(["hotlist", "match", "KXT482"]));
@@ -322,12 +307,12 @@ fn a_bolo_is_entered_approved_and_looked_back_from_the_command_line() {
         none.contains("no match"),
         "pending entries do not match: {none}"
     );
-    let refused = alpr_in(&data)
-        .args(["hotlist", "approve", &id, "--by", "ofc.lee"])
+    let refused = alpr_as(&data, "ofc.lee")
+        .args(["hotlist", "approve", &id])
         .output()
         .expect("runs");
     assert!(!refused.status.success());
-    let approved = ok(alpr_in(&data).args(["hotlist", "approve", &id, "--by", "sgt.kay"]));
+    let approved = ok(alpr_as(&data, "sgt.kay").args(["hotlist", "approve", &id]));
     assert!(approved.contains("0 found"), "{approved}");
     let m = ok(alpr_in(&data).args(["hotlist", "match", "KXT482"]));
     assert!(m.contains("[wildcard] KX?48*"), "{m}");

@@ -15,7 +15,7 @@ use serialport::{SerialPort, TTYPort};
 
 mod common;
 
-use common::{Running, alpr};
+use common::{Running, add_member, alpr, alpr_as};
 
 /// A puck sending an epoch at 5 Hz with the current time, until `stop`.
 fn puck(mut master: TTYPort, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<()> {
@@ -87,10 +87,13 @@ fn selftest_sees_the_car_and_names_what_was_unplugged() {
     let data = dir.path().join("data");
     let list = dir.path().join("list.csv");
     std::fs::write(&list, "plate,state\nKXT482,IA\n").expect("list");
-    let imported = alpr()
+    alpr_appliance::store::Store::open(&data, "CAR-3")
+        .and_then(|s| s.close())
+        .expect("the car's store");
+    add_member(&data, "admin", "administrator");
+    let imported = alpr_as(&data, "admin")
         .args(["hotlist", "import", "--list", "state", "--format", "csv"])
-        .args(["--car-id", "CAR-3", "--data-dir"])
-        .arg(&data)
+        .args(["--car-id", "CAR-3"])
         .arg(&list)
         .output()
         .expect("import");

@@ -28,6 +28,15 @@ impl ImageFormat {
         }
     }
 
+    /// The format for an extension as rows keep it (`jpg`, `png`).
+    pub fn from_extension(ext: &str) -> Option<Self> {
+        match ext {
+            "jpg" | "jpeg" => Some(ImageFormat::Jpeg),
+            "png" => Some(ImageFormat::Png),
+            _ => None,
+        }
+    }
+
     pub fn extension(self) -> &'static str {
         match self {
             ImageFormat::Jpeg => "jpg",
@@ -111,6 +120,33 @@ impl ImageStore {
         tmp.as_file().sync_all().map_err(io)?;
         tmp.persist(&path).map_err(|e| io(e.error))?;
         Ok(image)
+    }
+
+    /// Destroys an image: its bytes overwritten with zeros and synced before the file is removed,
+    /// so a retention purge leaves nothing in the file's blocks. False when it was not there.
+    pub fn shred(&self, sha256: &str, format: ImageFormat) -> Result<bool, ImageStoreError> {
+        let path = self.path_of(sha256, format);
+        let io = |source| ImageStoreError::Io {
+            path: path.clone(),
+            source,
+        };
+        let mut file = match fs::OpenOptions::new().write(true).open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(io(e)),
+        };
+        let len = file.metadata().map_err(io)?.len();
+        let zeros = vec![0u8; 64 * 1024];
+        let mut left = len;
+        while left > 0 {
+            let n = left.min(zeros.len() as u64) as usize;
+            file.write_all(&zeros[..n]).map_err(io)?;
+            left -= n as u64;
+        }
+        file.sync_all().map_err(io)?;
+        drop(file);
+        fs::remove_file(&path).map_err(io)?;
+        Ok(true)
     }
 
     /// Reads an image back, checking it still matches its hash.

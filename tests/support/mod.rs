@@ -1,5 +1,7 @@
 //! Helpers shared by the end-to-end tests.
 
+pub mod agency;
+
 use std::path::Path;
 
 use alpr_appliance::model::{MatchedRead, Read, new_id};

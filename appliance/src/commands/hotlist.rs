@@ -2,6 +2,8 @@
 //! partial plates.
 
 use std::io::Read as _;
+
+use super::access::MemberArgs;
 use std::path::PathBuf;
 
 use alpr_appliance::hotlist::ConfusionTable;
@@ -10,7 +12,8 @@ use alpr_appliance::hotlist::import::{
 };
 use alpr_appliance::hotlist::plate::DEFAULT_CONFUSIONS;
 use alpr_appliance::model::{ListedPlate, Priority, Read, new_id};
-use alpr_appliance::store::{AgencyEntryInput, Store};
+use alpr_appliance::policy::Permission;
+use alpr_appliance::store::AgencyEntryInput;
 use alpr_images::{Alternative, PlateObservation};
 use anyhow::{Context as _, bail};
 use chrono::Utc;
@@ -20,24 +23,6 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-/// Where the store is.
-#[derive(Debug, Args)]
-pub struct StoreArgs {
-    /// The data directory (the store, alpr.db, and images/).
-    #[arg(long, env = "ALPR_DATA_DIR")]
-    data_dir: PathBuf,
-    /// This store's car id, recorded when the store is created (HQ for headquarters).
-    #[arg(long, env = "ALPR_CAR_ID", default_value = "HQ")]
-    car_id: String,
-}
-
-impl StoreArgs {
-    fn open(&self) -> anyhow::Result<Store> {
-        Store::open(&self.data_dir, &self.car_id)
-            .with_context(|| format!("opening the store in {}", self.data_dir.display()))
-    }
-}
-
 #[derive(Debug, Subcommand)]
 pub enum HotlistCommand {
     /// Import a list: replaces it whole (a new version), or applies a daily delta.
@@ -45,7 +30,7 @@ pub enum HotlistCommand {
     /// The lists, their versions and counts.
     Ls {
         #[command(flatten)]
-        store: StoreArgs,
+        member: MemberArgs,
         #[arg(long)]
         json: bool,
     },
@@ -56,19 +41,16 @@ pub enum HotlistCommand {
     /// Approve an agency entry, then match it against the reads already stored.
     Approve {
         #[command(flatten)]
-        store: StoreArgs,
+        member: MemberArgs,
         /// The entry's id, as `alpr hotlist enter` printed it.
         id: Uuid,
-        /// The approving administrator.
-        #[arg(long)]
-        by: String,
     },
 }
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     #[command(flatten)]
-    store: StoreArgs,
+    member: MemberArgs,
     /// The list file.
     file: PathBuf,
     /// The list's id (`ncic`, `state-stolen`, ...).
@@ -93,15 +75,12 @@ pub struct ImportArgs {
     /// Skip up to this many bad lines (each is reported); more fail the import.
     #[arg(long, default_value_t = 0)]
     max_errors: usize,
-    /// Who is loading it, for the list's history.
-    #[arg(long, default_value = "import")]
-    by: String,
 }
 
 #[derive(Debug, Args)]
 pub struct MatchArgs {
     #[command(flatten)]
-    store: StoreArgs,
+    member: MemberArgs,
     plate: String,
     /// The state the plate was read as.
     #[arg(long)]
@@ -119,7 +98,7 @@ pub struct MatchArgs {
 #[derive(Debug, Args)]
 pub struct EnterArgs {
     #[command(flatten)]
-    store: StoreArgs,
+    member: MemberArgs,
     /// The plate, or a partial plate: `*` any run of characters, `?` one character.
     #[arg(long)]
     plate: String,
@@ -153,24 +132,6 @@ pub struct EnterArgs {
     /// Instructions to the field.
     #[arg(long)]
     instructions: Option<String>,
-    /// The member entering it.
-    #[arg(long)]
-    by: String,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum UserCommand {
-    /// Record a member and their role.
-    Add {
-        #[command(flatten)]
-        store: StoreArgs,
-        id: String,
-        #[arg(long)]
-        name: String,
-        /// operator, investigator, administrator, auditor or technician.
-        #[arg(long)]
-        role: String,
-    },
 }
 
 pub async fn run(cmd: HotlistCommand) -> anyhow::Result<()> {
@@ -179,28 +140,13 @@ pub async fn run(cmd: HotlistCommand) -> anyhow::Result<()> {
         .context("running the hot-list command")?
 }
 
-pub async fn run_user(cmd: UserCommand) -> anyhow::Result<()> {
-    match cmd {
-        UserCommand::Add {
-            store,
-            id,
-            name,
-            role,
-        } => {
-            store.open()?.add_user(&id, &name, &role)?;
-            println!("member {id} recorded as {role}");
-            Ok(())
-        }
-    }
-}
-
 fn run_blocking(cmd: HotlistCommand) -> anyhow::Result<()> {
     match cmd {
         HotlistCommand::Import(args) => import(&args),
-        HotlistCommand::Ls { store, json } => ls(&store.open()?, json),
+        HotlistCommand::Ls { member, json } => ls(&member, json),
         HotlistCommand::Match(args) => try_match(&args),
         HotlistCommand::Enter(args) => enter(&args),
-        HotlistCommand::Approve { store, id, by } => approve(&mut store.open()?, id, &by),
+        HotlistCommand::Approve { member, id } => approve(&member, id),
     }
 }
 
@@ -250,7 +196,20 @@ fn import(args: &ImportArgs) -> anyhow::Result<()> {
         eprintln!("{}: skipped {p}", args.file.display());
     }
     let sha = sha256_of(&args.file)?;
-    let mut store = args.store.open()?;
+    let (mut store, session) = args.member.login()?;
+    store.record_access(
+        &session,
+        Permission::HotlistImport,
+        if args.delta {
+            "hotlist.delta"
+        } else {
+            "hotlist.import"
+        },
+        "hotlist",
+        &args.list,
+        &format!("{} (sha256 {sha})", args.file.display()),
+    )?;
+    let by = session.user().to_string();
     let (adds, removes): (Vec<_>, Vec<_>) = parsed
         .entries
         .into_iter()
@@ -261,7 +220,7 @@ fn import(args: &ImportArgs) -> anyhow::Result<()> {
     spinner.enable_steady_tick(std::time::Duration::from_millis(200));
     let outcome = if args.delta {
         store
-            .apply_hotlist_delta(&args.list, &adds, &removes, &sha, &args.by)
+            .apply_hotlist_delta(&args.list, &adds, &removes, &sha, &by)
             .map(|d| {
                 format!(
                     "{}: version {}, {} added, {} removed ({} removals named no entry)",
@@ -275,7 +234,7 @@ fn import(args: &ImportArgs) -> anyhow::Result<()> {
                 args.name.as_deref().unwrap_or(&args.list),
                 &adds,
                 &sha,
-                &args.by,
+                &by,
             )
             .map(|v| format!("{}: version {v}, {} entries", args.list, adds.len()))
     };
@@ -295,7 +254,16 @@ fn import(args: &ImportArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn ls(store: &Store, json: bool) -> anyhow::Result<()> {
+fn ls(member: &MemberArgs, json: bool) -> anyhow::Result<()> {
+    let (store, session) = member.login()?;
+    store.record_access(
+        &session,
+        Permission::HotlistView,
+        "hotlist.list",
+        "hotlist",
+        "",
+        "",
+    )?;
     for l in store.hotlist_summaries()? {
         let loaded = l.loaded_at.map(|t| t.to_rfc3339()).unwrap_or_default();
         if json {
@@ -318,7 +286,15 @@ fn ls(store: &Store, json: bool) -> anyhow::Result<()> {
 fn try_match(args: &MatchArgs) -> anyhow::Result<()> {
     let confusions = ConfusionTable::parse(&args.confusions)
         .map_err(|e| anyhow::anyhow!("--confusions: {e}"))?;
-    let store = args.store.open()?;
+    let (store, session) = args.member.login()?;
+    store.record_access(
+        &session,
+        Permission::HotlistView,
+        "hotlist.try",
+        "plate",
+        "",
+        "a plate tried against the lists",
+    )?;
     let now = Utc::now();
     let (index, _) = store.load_hotlist_index(now, confusions)?;
     let read = Read {
@@ -407,10 +383,10 @@ fn enter(args: &EnterArgs) -> anyhow::Result<()> {
         },
         case_number: args.case.clone(),
         synopsis: args.synopsis.clone(),
-        entered_by: args.by.clone(),
         requested_by: args.requested_by.clone(),
     };
-    let id = args.store.open()?.enter_agency_entry(&input)?;
+    let (mut store, session) = args.member.login()?;
+    let id = store.enter_agency_entry(&session, &input)?;
     println!("{id}");
     eprintln!(
         "entered on {}; it matches once an administrator approves it",
@@ -419,13 +395,17 @@ fn enter(args: &EnterArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn approve(store: &mut Store, id: Uuid, by: &str) -> anyhow::Result<()> {
-    let entry = store.approve_agency_entry(id, by)?;
+fn approve(member: &MemberArgs, id: Uuid) -> anyhow::Result<()> {
+    let (mut store, session) = member.login()?;
+    let entry = store.approve_agency_entry(&session, id)?;
     println!(
-        "approved {} ({}, case {}) by {by}",
-        entry.listed.plate, entry.listed.reason, entry.case_number
+        "approved {} ({}, case {}) by {}",
+        entry.listed.plate,
+        entry.listed.reason,
+        entry.case_number,
+        session.user()
     );
-    let found = store.lookback(id, by)?;
+    let found = store.lookback(&session, id)?;
     println!(
         "look-back over stored reads (recorded as a search under case {}): {} found",
         entry.case_number,

@@ -1,12 +1,21 @@
 //! The `alpr` program's command line.
 
+mod access;
+mod audit;
 mod bench;
 mod camera;
 mod demo;
 mod gps;
+mod hit;
 mod hotlist;
 mod hq;
+mod member;
+mod policy;
+mod release;
+mod report;
+mod retention;
 mod run;
+mod search;
 mod selftest;
 
 use clap::{Parser, Subcommand};
@@ -39,9 +48,37 @@ enum Command {
     /// Hot lists: import, list, try a plate, enter and approve BOLOs and partial plates.
     #[command(subcommand)]
     Hotlist(Box<hotlist::HotlistCommand>),
-    /// Members of the agency and their roles.
+    /// Members of the agency: roles, training, certification.
     #[command(subcommand)]
-    User(hotlist::UserCommand),
+    User(member::UserCommand),
+    /// The agency policies the program carries, and what each requires.
+    #[command(subcommand)]
+    Policy(policy::PolicyCommand),
+    /// Search stored reads (needs a case number and a reason; recorded).
+    Search(search::SearchArgs),
+    /// One stored read.
+    #[command(subcommand)]
+    Read(ReadCommand),
+    /// Hits: list them, record verification steps and dispositions.
+    #[command(subcommand)]
+    Hit(hit::HitCommand),
+    /// The audit trail: verify, read, and the monthly sample of searches.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
+    /// Purge reads past the policy's retention (legal holds excepted).
+    Purge(retention::PurgeArgs),
+    /// Legal holds: warrants, preservation requests, disclosure orders, evidence.
+    #[command(subcommand)]
+    Hold(retention::HoldCommand),
+    /// Export held reads as evidence.
+    #[command(subcommand)]
+    Evidence(retention::EvidenceCommand),
+    /// Requests for ALPR data from other agencies.
+    #[command(subcommand)]
+    Release(release::ReleaseCommand),
+    /// Reports: the yearly report to the council.
+    #[command(subcommand)]
+    Report(report::ReportCommand),
     /// Check every part of the installation: cameras, GPS, clock, storage, hot lists, ...
     Selftest(selftest::SelftestArgs),
     /// Benchmarks: figures for the performance targets, one JSON line.
@@ -69,8 +106,31 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(cmd) => bench::run(cmd).await,
         Command::Selftest(args) => selftest::run(args),
         Command::Hotlist(cmd) => hotlist::run(*cmd).await,
-        Command::User(cmd) => hotlist::run_user(cmd).await,
+        Command::User(cmd) => blocking(move || member::run(cmd)).await,
+        Command::Policy(cmd) => policy::run(cmd),
+        Command::Search(args) => blocking(move || search::search(args)).await,
+        Command::Read(ReadCommand::Show(args)) => blocking(move || search::show(args)).await,
+        Command::Hit(cmd) => blocking(move || hit::run(cmd)).await,
+        Command::Audit(cmd) => blocking(move || audit::run(cmd)).await,
+        Command::Purge(args) => blocking(move || retention::purge(args)).await,
+        Command::Hold(cmd) => blocking(move || retention::hold(cmd)).await,
+        Command::Evidence(cmd) => blocking(move || retention::evidence(cmd)).await,
+        Command::Release(cmd) => blocking(move || release::run(cmd)).await,
+        Command::Report(cmd) => blocking(move || report::run(cmd)).await,
     }
+}
+
+#[derive(Debug, Subcommand)]
+enum ReadCommand {
+    /// Show one read by id (recorded in the audit trail).
+    Show(search::ShowArgs),
+}
+
+/// Store work (SQLite, Argon2) off the async runtime's threads.
+async fn blocking(f: impl FnOnce() -> anyhow::Result<()> + Send + 'static) -> anyhow::Result<()> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| anyhow::anyhow!("the command's worker stopped: {e}"))?
 }
 
 /// Resolves on Ctrl-C or SIGTERM (systemd's stop, ignition-off's shutdown).

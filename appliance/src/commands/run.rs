@@ -7,6 +7,7 @@ use alpr_appliance::diagnostics::{self, ApplianceStatus, GpsState};
 use alpr_appliance::hotlist::{ConfusionTable, HotlistIndex};
 use alpr_appliance::lifecycle;
 use alpr_appliance::pipeline::{Pipeline, PipelineConfig};
+use alpr_appliance::policy::Policy;
 use alpr_appliance::replay::play;
 use alpr_appliance::store::Store;
 use alpr_gps::{GpsHandle, GpsSource, GpsdConfig, NmeaLog, SerialConfig};
@@ -29,6 +30,9 @@ pub struct RunArgs {
     /// This car's id, recorded in the store when it is created.
     #[arg(long, env = "ALPR_CAR_ID")]
     car_id: Option<String>,
+    /// The agency's ALPR policy (`alpr policy ls`, or a policy file).
+    #[arg(long, env = "ALPR_POLICY")]
+    policy: Option<String>,
     /// Address smart cameras connect to (JSON lines, see images/SMART_CAMERA_PROTOCOL.md);
     /// 127.0.0.1:5077 unless configured.
     #[arg(long)]
@@ -70,6 +74,9 @@ impl RunArgs {
         }
         if self.data_dir.is_some() {
             c.data_dir.clone_from(&self.data_dir);
+        }
+        if self.policy.is_some() {
+            c.policy.clone_from(&self.policy);
         }
         if let Some(l) = self.camera_listen {
             c.cameras.listen = l;
@@ -167,8 +174,10 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         (Some(d), Some(c)) => (d.clone(), c.clone()),
         _ => anyhow::bail!("configuration: data_dir and car_id are needed"),
     };
-    let store = Store::open(&data_dir, &car_id)
+    let policy = Arc::new(Policy::load(config.policy.as_deref().unwrap_or_default())?);
+    let mut store = Store::open(&data_dir, &car_id)
         .with_context(|| format!("opening the store in {}", data_dir.display()))?;
+    store.use_policy(policy.clone())?;
     let confusions = config.confusions();
     let (index, _) = store.load_hotlist_index(Utc::now(), confusions.clone())?;
     let camera_listen = config.cameras.listen;
@@ -200,6 +209,12 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         confusions,
         std::time::Duration::from_secs(config.hotlists.check_interval_s),
         inputs.hotlists.clone(),
+        shutdown.clone(),
+    ));
+    let retention = tokio::spawn(retention_schedule(
+        data_dir.clone(),
+        car_id.clone(),
+        policy.clone(),
         shutdown.clone(),
     ));
     // Printed on standard output so a supervisor or test can find an ephemeral port.
@@ -268,6 +283,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         None => {}
     }
     let _ = reload.await;
+    let _ = retention.await;
     let _ = watchdog.await;
     drop(inputs);
     let drain = std::time::Duration::from_secs(config.lifecycle.drain_timeout_s);
@@ -348,6 +364,50 @@ async fn reload_hotlists(
             }
             Ok(Err(e)) => tracing::error!("reloading hot lists: {e}; the loaded lists stay in use"),
             Err(e) => tracing::error!("reloading hot lists: {e}"),
+        }
+    }
+}
+
+/// Purges what the policy's retention schedule says is due: at start, then every
+/// `purge_interval_hours`, on its own connection so reads keep flowing meanwhile.
+async fn retention_schedule(
+    data_dir: PathBuf,
+    car_id: String,
+    policy: Arc<Policy>,
+    shutdown: CancellationToken,
+) {
+    let every = std::time::Duration::from_secs(
+        u64::from(policy.retention.purge_interval_hours.max(1)) * 3600,
+    );
+    loop {
+        let (dir, car, p) = (data_dir.clone(), car_id.clone(), policy.clone());
+        let purged = tokio::task::spawn_blocking(move || {
+            let mut store = Store::open(&dir, &car).map_err(|e| e.to_string())?;
+            store.use_policy(p).map_err(|e| e.to_string())?;
+            let report = store
+                .purge_expired(None, Utc::now())
+                .map_err(|e| e.to_string())?;
+            store.close().map_err(|e| e.to_string())?;
+            Ok::<_, String>(report)
+        })
+        .await;
+        match purged {
+            Ok(Ok(r)) if r.reads > 0 => tracing::info!(
+                reads = r.reads,
+                hits = r.hits,
+                images = r.images,
+                held = r.held,
+                "retention purge"
+            ),
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
+                tracing::error!("retention purge failed: {e}; retried at the next interval")
+            }
+            Err(e) => tracing::error!("retention purge stopped: {e}"),
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(every) => {}
         }
     }
 }

@@ -39,6 +39,9 @@ pub struct DemoReport {
     pub sync: SyncTotals,
 }
 
+/// The policy the demo agency runs under.
+pub const DEMO_POLICY: &str = "clinton";
+
 /// Runs the patrol, writing each read and hit to `console` as it happens and the summary last.
 pub async fn run_demo<W: std::io::Write + Send + 'static>(
     options: DemoOptions,
@@ -48,7 +51,11 @@ pub async fn run_demo<W: std::io::Write + Send + 'static>(
     let hq_dir = options.data_dir.join("hq");
 
     // Headquarters publishes the hot list; the car receives it through cr-sqlite, as in service.
+    // The demo agency runs under Clinton's policy (nine months' retention), as a real one would
+    // under its own.
+    let policy = std::sync::Arc::new(crate::policy::Policy::load(DEMO_POLICY)?);
     let mut hq = Store::open(&hq_dir, "HQ").context("opening the headquarters store")?;
+    hq.use_policy(policy.clone())?;
     let entries = parse_csv_list(HOTLIST.as_bytes(), "embedded demo hot list")?;
     hq.replace_hotlist(
         HOTLIST_ID,
@@ -59,7 +66,8 @@ pub async fn run_demo<W: std::io::Write + Send + 'static>(
     )
     .context("loading the demo hot list at headquarters")?;
     hq.close()?;
-    let car = Store::open(&car_dir, &options.car_id).context("opening the car's store")?;
+    let mut car = Store::open(&car_dir, &options.car_id).context("opening the car's store")?;
+    car.use_policy(policy)?;
     let link = HqLink::new(car.path().to_path_buf(), hq_dir.join(crate::store::DB_FILE));
     let mut totals = link
         .exchange()

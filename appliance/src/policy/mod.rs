@@ -14,7 +14,10 @@ pub use permissions::Permission;
 
 /// The policies shipped with the program, by id: `policies/<id>.toml`.
 pub const EMBEDDED: &[(&str, &str)] = &[
-    ("coralville", include_str!("../../../policies/coralville.toml")),
+    (
+        "coralville",
+        include_str!("../../../policies/coralville.toml"),
+    ),
     ("coronado", include_str!("../../../policies/coronado.toml")),
     ("clinton", include_str!("../../../policies/clinton.toml")),
     ("parsons", include_str!("../../../policies/parsons.toml")),
@@ -44,7 +47,7 @@ fn embedded_names() -> String {
 }
 
 /// A whole policy file.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Policy {
     pub agency: Agency,
@@ -61,7 +64,7 @@ pub struct Policy {
     pub roles: std::collections::BTreeMap<String, RoleGrant>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Agency {
     /// Short id (`clinton`); recorded in the store.
@@ -77,7 +80,7 @@ pub struct Agency {
     pub chief_title: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Access {
     /// No access to ALPR data without current department-approved training.
@@ -94,14 +97,14 @@ pub struct Access {
     pub min_password_length: usize,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProhibitedUses {
     /// Shown at every login; the member acknowledges them before any access.
     pub items: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SearchRules {
     pub case_number_required: bool,
@@ -115,7 +118,7 @@ pub struct SearchRules {
     pub record_retention_years: u32,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Retention {
     /// Reads (and their images) older than this are purged unless held.
@@ -128,7 +131,7 @@ pub struct Retention {
     pub hold_kinds: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct HotlistRules {
     /// A general list older than this is stale (a warning on screen and in the self-test).
@@ -139,7 +142,7 @@ pub struct HotlistRules {
     pub agency_entry_fields: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AlertRules {
     /// Where a hit is confirmed (`NCIC`, `CLETS`, ...).
@@ -150,7 +153,7 @@ pub struct AlertRules {
     pub reminder: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReleaseRules {
     /// Kinds of requesting agency data may be released to (`law-enforcement`, `prosecutorial`).
@@ -161,21 +164,21 @@ pub struct ReleaseRules {
     pub other_requests: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuditRules {
     /// Detection-browsing searches the monthly audit samples at least.
     pub monthly_sample_size: usize,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReportRules {
     /// Whom the yearly report goes to (`City Council`).
     pub annual_to: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RoleGrant {
     pub permissions: Vec<Permission>,

@@ -5,8 +5,8 @@
 use std::cell::Cell;
 use std::sync::Arc;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{OptionalExtension, params};
 use uuid::Uuid;
@@ -48,11 +48,17 @@ pub enum LoginError {
     BadCredentials,
     #[error("{0} is locked after repeated failed logins until {1}")]
     Locked(String, DateTime<Utc>),
-    #[error("{0} has no current ALPR training on record (expired or never recorded: {1}); no access without it")]
+    #[error(
+        "{0} has no current ALPR training on record (expired or never recorded: {1}); no access without it"
+    )]
     Training(String, String),
-    #[error("{0} has no current NCIC certification on record ({1}); this policy gives access only to NCIC-certified members")]
+    #[error(
+        "{0} has no current NCIC certification on record ({1}); this policy gives access only to NCIC-certified members"
+    )]
     NcicCertification(String, String),
-    #[error("{0} is not recorded as a sworn officer; this policy gives access only to sworn officers")]
+    #[error(
+        "{0} is not recorded as a sworn officer; this policy gives access only to sworn officers"
+    )]
     NotSworn(String),
     #[error("{0} is no longer an active member")]
     Inactive(String),
@@ -122,8 +128,11 @@ fn hash_password(password: &str) -> StoreResult<String> {
 }
 
 fn password_matches(password: &str, stored: &str) -> bool {
-    PasswordHash::new(stored)
-        .is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    PasswordHash::new(stored).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 fn parse_roles(s: &str) -> Vec<String> {
@@ -186,7 +195,9 @@ impl Store {
 
     pub(crate) fn policy(&self) -> StoreResult<Arc<Policy>> {
         self.policy.clone().ok_or_else(|| {
-            StoreError::Invalid("no policy: the store must be opened under the agency's policy".into())
+            StoreError::Invalid(
+                "no policy: the store must be opened under the agency's policy".into(),
+            )
         })
     }
 
@@ -242,7 +253,10 @@ impl Store {
             }
         };
         if m.id.trim().is_empty()
-            || !m.id.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+            || !m
+                .id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
         {
             return Err(StoreError::Invalid(format!(
                 "member id {:?}: letters, digits, '.', '_' and '-'",
@@ -250,7 +264,9 @@ impl Store {
             )));
         }
         if m.roles.is_empty() {
-            return Err(StoreError::Invalid("a member needs at least one role".into()));
+            return Err(StoreError::Invalid(
+                "a member needs at least one role".into(),
+            ));
         }
         for role in &m.roles {
             if !ROLES.contains(&role.as_str()) {
@@ -435,7 +451,7 @@ impl Store {
         };
         if policy.touches_data(&roles) {
             let training = when(training);
-            if policy.access.training_required && !training.is_some_and(|t| t > now) {
+            if policy.access.training_required && training.is_none_or(|t| t <= now) {
                 return fail(
                     self,
                     "training not current",
@@ -443,7 +459,7 @@ impl Store {
                 );
             }
             let ncic = when(ncic);
-            if policy.access.ncic_certification_required && !ncic.is_some_and(|t| t > now) {
+            if policy.access.ncic_certification_required && ncic.is_none_or(|t| t <= now) {
                 return fail(
                     self,
                     "NCIC certification not current",

@@ -5,12 +5,14 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 use uuid::Uuid;
 
+use super::audit::{AuditEntry, append};
 use super::hotlists::{insert_entry, listed_from_row};
-use super::{Context, Store, StoreError, StoreResult, ms, now_ms};
+use super::{Context, Session, Store, StoreError, StoreResult, ms, now_ms};
 use crate::hotlist::plate::{PlateKey, normalize};
 use crate::hotlist::wildcard::Pattern;
 use crate::hotlist::{Candidate, ConfusionTable, IndexBuilder, secs};
 use crate::model::{ListedPlate, MatchKind, new_id};
+use crate::policy::Permission;
 
 /// The roles a member can have.
 pub const ROLES: &[&str] = &[
@@ -30,8 +32,6 @@ pub struct AgencyEntryInput {
     pub listed: ListedPlate,
     pub case_number: String,
     pub synopsis: String,
-    /// The member entering it.
-    pub entered_by: String,
     /// The officer who asked for it.
     pub requested_by: String,
 }
@@ -68,46 +68,15 @@ pub struct LookbackMatch {
 const SYNOPSIS_MAX: usize = 500;
 
 impl Store {
-    /// Records a member (accounts, passwords and training come with the policy work).
-    pub fn add_user(&mut self, id: &str, display_name: &str, role: &str) -> StoreResult<()> {
-        if id.trim().is_empty() {
-            return Err(StoreError::Invalid("a member needs an id".into()));
-        }
-        if !ROLES.contains(&role) {
-            return Err(StoreError::Invalid(format!(
-                "role {role:?}: one of {}",
-                ROLES.join(", ")
-            )));
-        }
-        self.conn
-            .execute(
-                "INSERT INTO users (id, display_name, role, created_at_ms) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT(id) DO UPDATE SET display_name = excluded.display_name,
-                    role = excluded.role",
-                params![id, display_name, role, now_ms()],
-            )
-            .context(format!("recording member {id}"))?;
-        Ok(())
-    }
-
-    /// The role of an active member, or why there is none.
-    fn role_of(&self, id: &str) -> StoreResult<String> {
-        self.conn
-            .query_row(
-                "SELECT role FROM users WHERE id = ?1 AND active = 1",
-                [id],
-                |r| r.get(0),
-            )
-            .optional()
-            .context(format!("looking up member {id}"))?
-            .ok_or_else(|| StoreError::Invalid(format!("{id:?} is not an active member")))
-    }
-
     /// Enters a BOLO or partial plate, pending approval. Everything the policies ask of an entry
     /// must be there: who enters it, who asked for it, a case number, a synopsis, an expiry.
-    pub fn enter_agency_entry(&mut self, input: &AgencyEntryInput) -> StoreResult<Uuid> {
+    pub fn enter_agency_entry(
+        &mut self,
+        by: &Session,
+        input: &AgencyEntryInput,
+    ) -> StoreResult<Uuid> {
         let bad = |m: String| Err(StoreError::Invalid(m));
-        self.role_of(&input.entered_by)?;
+        self.require(by, Permission::HotlistEnter)?;
         let mut listed = input.listed.clone();
         listed.plate = normalize(&listed.plate);
         if listed.plate.contains(['*', '?']) {
@@ -177,11 +146,25 @@ impl Store {
                 id.as_bytes(),
                 input.case_number.trim(),
                 input.synopsis.trim(),
-                input.entered_by,
+                by.user(),
                 input.requested_by.trim(),
             ],
         )
         .context("recording who entered the agency entry")?;
+        append(
+            &tx,
+            &self.audit_chain,
+            &self.car_id,
+            &AuditEntry {
+                user: by.user(),
+                action: "hotlist.enter",
+                object_kind: "hotlist-entry",
+                object_id: &id.to_string(),
+                detail: &format!("{} for case {}", input.list_id, input.case_number.trim()),
+            },
+            Utc::now(),
+        )
+        .context("auditing the agency entry")?;
         tx.commit().context("committing the agency entry")?;
         Ok(id)
     }
@@ -218,14 +201,15 @@ impl Store {
     }
 
     /// An administrator approves a pending entry: from now on it is matched.
-    pub fn approve_agency_entry(&mut self, id: Uuid, admin: &str) -> StoreResult<AgencyEntry> {
-        let role = self.role_of(admin)?;
-        if role != "administrator" {
-            return Err(StoreError::Invalid(format!(
-                "{admin} is an {role}: only an administrator approves agency entries"
+    pub fn approve_agency_entry(&mut self, by: &Session, id: Uuid) -> StoreResult<AgencyEntry> {
+        self.require(by, Permission::HotlistApprove)?;
+        let admin = by.user();
+        let entry = self.agency_entry(id)?;
+        if entry.entered_by == admin {
+            return Err(StoreError::Refused(format!(
+                "{admin} entered entry {id}: another administrator approves it"
             )));
         }
-        let entry = self.agency_entry(id)?;
         if let Some(by) = &entry.approved_by {
             return Err(StoreError::Invalid(format!(
                 "entry {id} was already approved by {by}"
@@ -240,13 +224,21 @@ impl Store {
                 params![id.as_bytes(), admin, now_ms()],
             )
             .context("approving the agency entry")?;
+        self.audit(&AuditEntry {
+            user: admin,
+            action: "hotlist.approve",
+            object_kind: "hotlist-entry",
+            object_id: &id.to_string(),
+            detail: &format!("{} for case {}", entry.list_id, entry.case_number),
+        })?;
         self.agency_entry(id)
     }
 
     /// Matches an approved entry against every read stored (those the retention schedule has
     /// kept), records each match as a hit and the look-back itself as a search under the entry's
     /// case number, by `by`.
-    pub fn lookback(&mut self, id: Uuid, by: &str) -> StoreResult<Vec<LookbackMatch>> {
+    pub fn lookback(&mut self, by: &Session, id: Uuid) -> StoreResult<Vec<LookbackMatch>> {
+        self.require(by, Permission::HotlistApprove)?;
         let entry = self.agency_entry(id)?;
         if entry.approved_by.is_none() {
             return Err(StoreError::Invalid(format!(
@@ -322,6 +314,7 @@ impl Store {
             )
             .context("recording a look-back hit")?;
         }
+        let search_id = new_id();
         let query = serde_json::json!({
             "plate": entry.listed.plate,
             "make": entry.listed.make,
@@ -335,10 +328,10 @@ impl Store {
                 query, result_count)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
-                new_id().as_bytes(),
+                search_id.as_bytes(),
                 ms(now),
                 self.car_id,
-                by,
+                by.user(),
                 entry.case_number,
                 format!("look-back for approved hot-list entry: {}", entry.synopsis),
                 entry.listed.reason,
@@ -347,6 +340,20 @@ impl Store {
             ],
         )
         .context("recording the look-back search")?;
+        append(
+            &tx,
+            &self.audit_chain,
+            &self.car_id,
+            &AuditEntry {
+                user: by.user(),
+                action: "search.lookback",
+                object_kind: "search",
+                object_id: &search_id.to_string(),
+                detail: &format!("case {}; {} reads found", entry.case_number, matches.len()),
+            },
+            now,
+        )
+        .context("auditing the look-back")?;
         tx.commit().context("committing look-back")?;
         Ok(matches)
     }

@@ -12,8 +12,8 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::{Context, Session, Store, StoreResult};
-use crate::policy::Permission;
 use crate::model::new_id;
+use crate::policy::Permission;
 
 /// What an audit record says happened.
 #[derive(Debug, Clone, Copy)]
@@ -261,6 +261,8 @@ impl Store {
             let problem = if r.seq != *last_seq + 1 {
                 Some(if r.seq == *last_seq {
                     format!("record number {} appears twice", r.seq)
+                } else if r.seq == *last_seq + 2 {
+                    format!("record {} is missing before it", *last_seq + 1)
                 } else {
                     format!(
                         "records {} to {} are missing before it",
@@ -350,6 +352,28 @@ impl Store {
             .context("listing the audit trail")?;
         rows.collect::<rusqlite::Result<Vec<_>>>()
             .context("listing the audit trail")
+    }
+
+    /// Checks `permission` and records the access: for commands that read through the store's
+    /// plain functions (hot-list listings, tries of a plate, imports).
+    pub fn record_access(
+        &self,
+        by: &Session,
+        permission: Permission,
+        action: &str,
+        object_kind: &str,
+        object_id: &str,
+        detail: &str,
+    ) -> StoreResult<()> {
+        self.require(by, permission)?;
+        self.audit(&AuditEntry {
+            user: by.user(),
+            action,
+            object_kind,
+            object_id,
+            detail,
+        })?;
+        Ok(())
     }
 
     /// Appends a record to this store's chain, outside any other change.

@@ -6,8 +6,13 @@
 mod accounts;
 mod agency;
 mod audit;
+mod dispositions;
+mod export;
 mod hotlists;
+mod oversight;
 mod reads;
+mod release;
+mod retention;
 mod schema;
 mod search;
 
@@ -20,10 +25,15 @@ use rusqlite::OptionalExtension;
 use crate::policy::Policy;
 
 pub use accounts::{LoginError, Member, NewMember, Session};
-pub use audit::{AuditFilter, AuditRecord, AuditVerification, BrokenRecord};
 pub use agency::{AgencyEntry, AgencyEntryInput, LookbackMatch, ROLES};
+pub use audit::{AuditFilter, AuditRecord, AuditVerification, BrokenRecord};
+pub use dispositions::{ACTIONS, DISPOSITIONS, HitSummary, STEP_OUTCOMES, VERIFICATION_STEPS};
+pub use export::ExportReport;
 pub use hotlists::{DeltaOutcome, ListSummary};
+pub use oversight::{AnnualFigures, AuditSample, default_seed, month_bounds};
 pub use reads::StoredRead;
+pub use release::{AGENCY_KINDS, ReleaseRequest, ReleaseRequestInput};
+pub use retention::{Hold, HoldInput, PurgeReport};
 pub use schema::REPLICATED_TABLES;
 pub use search::{Area, ReadQuery, SEARCH_LIMIT, SearchOutcome, SearchPurpose, SearchRecord};
 

@@ -9,8 +9,38 @@ use std::process::{Child, ChildStdout, Command, Stdio};
 /// The `alpr` program, logging warnings only.
 pub fn alpr() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_alpr"));
-    c.env("ALPR_LOG", "warn");
+    c.env("ALPR_LOG", "warn").env("ALPR_POLICY", "clinton");
     c
+}
+
+/// The password of every member the tests add.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// `alpr` on the store in `data` (car id HQ when it creates it), logged in as `user`.
+pub fn alpr_as(data: &std::path::Path, user: &str) -> Command {
+    let mut c = alpr();
+    c.env("ALPR_DATA_DIR", data)
+        .env("ALPR_USER", user)
+        .env("ALPR_PASSWORD", PASSWORD)
+        .env("ALPR_ACKNOWLEDGE_PROHIBITED_USES", "true");
+    c
+}
+
+/// Adds member `id` with `role` (trained for a year) to the store in `data`: the first one with
+/// no login (it must be an administrator), later ones by `admin`.
+pub fn add_member(data: &std::path::Path, id: &str, role: &str) {
+    let out = alpr_as(data, "admin")
+        .env("ALPR_NEW_PASSWORD", PASSWORD)
+        .args(["user", "add", id, "--name", id, "--role", role, "--sworn"])
+        .args([
+            "--training-until",
+            "2099-12-31",
+            "--ncic-until",
+            "2099-12-31",
+        ])
+        .output()
+        .expect("alpr user add runs");
+    assert!(out.status.success(), "adding {id}: {out:?}");
 }
 
 /// A running `alpr run`, killed if the test ends before stopping it.
