@@ -376,6 +376,14 @@ fn hotlists(store: &Store, t: &Thresholds, now: DateTime<Utc>) -> Check {
         Ok(l) => l,
         Err(e) => return check("hotlists", Verdict::Fail, e.to_string(), ""),
     };
+    // The agency's policy says how old a general list may get (Kentucky I.4: a day).
+    let warn_age = store
+        .recorded_policy()
+        .ok()
+        .flatten()
+        .and_then(|id| crate::policy::Policy::load(&id).ok())
+        .map(|p| chrono::Duration::hours(i64::from(p.hotlists.max_age_hours)))
+        .unwrap_or(t.hotlist_warn_age);
     let general: Vec<_> = lists.iter().filter(|l| l.kind == "general").collect();
     let newest = general.iter().filter_map(|l| l.loaded_at).max();
     let detail = lists
@@ -397,12 +405,23 @@ fn hotlists(store: &Store, t: &Thresholds, now: DateTime<Utc>) -> Check {
             format!("newest list {} h old: {detail}", (now - at).num_hours()),
             "lists must be refreshed at least daily: check the headquarters link",
         ),
-        Some(at) if now - at > t.hotlist_warn_age => check(
-            "hotlists",
-            Verdict::Warn,
-            format!("newest list {} h old: {detail}", (now - at).num_hours()),
-            "the daily list has not arrived: check the headquarters link",
-        ),
-        Some(_) => check("hotlists", Verdict::Pass, detail, ""),
+        Some(_) => match store.stale_hotlists(warn_age, now) {
+            Ok(stale) if !stale.is_empty() => check(
+                "hotlists",
+                Verdict::Warn,
+                format!(
+                    "older than {} h: {}",
+                    warn_age.num_hours(),
+                    stale
+                        .iter()
+                        .map(|(id, age)| format!("{id} {} h old", age.num_hours()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                "the daily list has not arrived: check the headquarters link",
+            ),
+            Ok(_) => check("hotlists", Verdict::Pass, detail, ""),
+            Err(e) => check("hotlists", Verdict::Fail, e.to_string(), ""),
+        },
     }
 }

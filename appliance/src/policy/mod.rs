@@ -147,10 +147,42 @@ pub struct HotlistRules {
 pub struct AlertRules {
     /// Where a hit is confirmed (`NCIC`, `CLETS`, ...).
     pub confirm_through: String,
-    /// The verification steps the officer walks on a hit, in order.
-    pub verification_steps: Vec<String>,
     /// Said on every alert.
     pub reminder: String,
+    /// The verification steps the officer walks on a hit, in order.
+    pub steps: Vec<VerificationStep>,
+}
+
+/// One step of a hit's verification checklist.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerificationStep {
+    /// `plate-characters`, `state`, `vehicle`, `dispatch-confirmed`, ...
+    pub id: String,
+    pub text: String,
+    /// A stop, arrest, citation or recovery is refused until the step is confirmed (or excused).
+    pub required_before_enforcement: bool,
+    /// Outcomes besides `confirmed` that satisfy the step, each only with a note
+    /// (`not-practicable` where the policy says "if practicable"; `exigent`).
+    #[serde(default)]
+    pub excusable: Vec<String>,
+    /// Only on hits from these lists (`bolo`); on every hit when left out.
+    #[serde(default)]
+    pub lists: Option<Vec<String>>,
+}
+
+/// What an officer may record for a verification step.
+pub const STEP_OUTCOMES: &[&str] = &["confirmed", "mismatch", "not-practicable", "exigent"];
+
+impl AlertRules {
+    /// The steps that apply to a hit on `list_id`, in order.
+    pub fn steps_for(&self, list_id: &str) -> impl Iterator<Item = &VerificationStep> {
+        self.steps.iter().filter(move |s| {
+            s.lists
+                .as_ref()
+                .is_none_or(|l| l.iter().any(|x| x == list_id))
+        })
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, serde::Serialize)]
@@ -258,6 +290,26 @@ impl Policy {
                 return Err(format!(
                     "hotlists.agency_entry_fields: {field:?} is not one of entered_by, requested_by, case_number, synopsis"
                 ));
+            }
+        }
+        if self.alerts.steps.is_empty() {
+            return Err("alerts.steps: a hit needs a verification checklist".into());
+        }
+        let mut ids = std::collections::BTreeSet::new();
+        for step in &self.alerts.steps {
+            if !ids.insert(step.id.as_str()) || step.id == "disposition" || step.id.is_empty() {
+                return Err(format!(
+                    "alerts.steps: step id {:?} is empty, repeated or reserved",
+                    step.id
+                ));
+            }
+            for e in &step.excusable {
+                if !STEP_OUTCOMES.contains(&e.as_str()) || e == "confirmed" || e == "mismatch" {
+                    return Err(format!(
+                        "alerts.steps.{}: {e:?} cannot excuse a step (not-practicable or exigent)",
+                        step.id
+                    ));
+                }
             }
         }
         for role in crate::store::ROLES {

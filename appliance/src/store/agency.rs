@@ -77,39 +77,7 @@ impl Store {
     ) -> StoreResult<Uuid> {
         let bad = |m: String| Err(StoreError::Invalid(m));
         self.require(by, Permission::HotlistEnter)?;
-        let mut listed = input.listed.clone();
-        listed.plate = normalize(&listed.plate);
-        if listed.plate.contains(['*', '?']) {
-            Pattern::new(&listed.plate, &ConfusionTable::default()).map_err(StoreError::Invalid)?;
-        } else if PlateKey::new(listed.plate.as_bytes()).is_none() {
-            return bad(format!(
-                "plate {:?}: 1-10 of 0-9 and A-Z, with `*` and `?` for unknown characters",
-                input.listed.plate
-            ));
-        }
-        for (what, value) in [
-            ("requesting officer", &input.requested_by),
-            ("case number", &input.case_number),
-            ("synopsis", &input.synopsis),
-            ("list", &input.list_id),
-        ] {
-            if value.trim().is_empty() {
-                return bad(format!("an agency entry needs a {what}"));
-            }
-        }
-        if input.synopsis.chars().count() > SYNOPSIS_MAX {
-            return bad(format!(
-                "the synopsis is {} characters; keep it under {SYNOPSIS_MAX}",
-                input.synopsis.chars().count()
-            ));
-        }
-        match listed.expires_at {
-            None => return bad("an agency entry needs an expiry".into()),
-            Some(t) if t <= Utc::now() => {
-                return bad(format!("the expiry {t} has already passed"));
-            }
-            Some(_) => {}
-        }
+        let listed = validated(input)?;
         let tx = self.conn.transaction().context("starting agency entry")?;
         let kind: Option<String> = tx
             .query_row(
@@ -167,6 +135,95 @@ impl Store {
         .context("auditing the agency entry")?;
         tx.commit().context("committing the agency entry")?;
         Ok(id)
+    }
+
+    /// Changes an agency entry. The change is recorded under the member and the case number,
+    /// and the entry stops matching until an administrator approves it again.
+    pub fn update_agency_entry(
+        &mut self,
+        by: &Session,
+        id: Uuid,
+        input: &AgencyEntryInput,
+    ) -> StoreResult<AgencyEntry> {
+        self.require(by, Permission::HotlistEnter)?;
+        let before = self.agency_entry(id)?;
+        if before.list_id != input.list_id {
+            return Err(StoreError::Invalid(format!(
+                "entry {id} is on {}; an entry does not move between lists",
+                before.list_id
+            )));
+        }
+        let listed = validated(input)?;
+        let set: Vec<String> = super::hotlists::ENTRY_COLUMNS
+            .split(',')
+            .map(str::trim)
+            .enumerate()
+            .map(|(i, c)| format!("{c} = ?{}", i + 2))
+            .collect();
+        let extra = serde_json::to_string(&listed.extra).unwrap_or_else(|_| "[]".into());
+        let tx = self
+            .conn
+            .transaction()
+            .context("updating the agency entry")?;
+        tx.execute(
+            &format!(
+                "UPDATE hotlist_entries SET {} WHERE id = ?1",
+                set.join(", ")
+            ),
+            params![
+                id.as_bytes(),
+                listed.plate,
+                listed.state,
+                listed.plate_type,
+                listed.plate_year,
+                listed.make,
+                listed.model,
+                listed.vehicle_year,
+                listed.color,
+                listed.reason,
+                listed.priority.as_str(),
+                listed.ncic_number,
+                listed.ori,
+                listed.oca,
+                listed.instructions,
+                listed.effective_at.map(ms),
+                listed.expires_at.map(ms),
+                extra,
+            ],
+        )
+        .context("updating the agency entry")?;
+        tx.execute(
+            "UPDATE hotlist_entries SET case_number = ?2, synopsis = ?3, entered_by = ?4,
+                requested_by = ?5, approved_by = NULL, approved_at_ms = NULL WHERE id = ?1",
+            params![
+                id.as_bytes(),
+                input.case_number.trim(),
+                input.synopsis.trim(),
+                by.user(),
+                input.requested_by.trim(),
+            ],
+        )
+        .context("updating the agency entry")?;
+        append(
+            &tx,
+            &self.audit_chain,
+            &self.car_id,
+            &AuditEntry {
+                user: by.user(),
+                action: "hotlist.update",
+                object_kind: "hotlist-entry",
+                object_id: &id.to_string(),
+                detail: &format!(
+                    "{} for case {}; approval cleared",
+                    input.list_id,
+                    input.case_number.trim()
+                ),
+            },
+            Utc::now(),
+        )
+        .context("auditing the update")?;
+        tx.commit().context("updating the agency entry")?;
+        self.agency_entry(id)
     }
 
     /// An agency entry by id.
@@ -357,4 +414,43 @@ impl Store {
         tx.commit().context("committing look-back")?;
         Ok(matches)
     }
+}
+
+/// The entry's plate normalised and every field the policies ask for checked.
+fn validated(input: &AgencyEntryInput) -> StoreResult<ListedPlate> {
+    let bad = |m: String| Err(StoreError::Invalid(m));
+    let mut listed = input.listed.clone();
+    listed.plate = normalize(&listed.plate);
+    if listed.plate.contains(['*', '?']) {
+        Pattern::new(&listed.plate, &ConfusionTable::default()).map_err(StoreError::Invalid)?;
+    } else if PlateKey::new(listed.plate.as_bytes()).is_none() {
+        return bad(format!(
+            "plate {:?}: 1-10 of 0-9 and A-Z, with `*` and `?` for unknown characters",
+            input.listed.plate
+        ));
+    }
+    for (what, value) in [
+        ("requesting officer", &input.requested_by),
+        ("case number", &input.case_number),
+        ("synopsis", &input.synopsis),
+        ("list", &input.list_id),
+    ] {
+        if value.trim().is_empty() {
+            return bad(format!("an agency entry needs a {what}"));
+        }
+    }
+    if input.synopsis.chars().count() > SYNOPSIS_MAX {
+        return bad(format!(
+            "the synopsis is {} characters; keep it under {SYNOPSIS_MAX}",
+            input.synopsis.chars().count()
+        ));
+    }
+    match listed.expires_at {
+        None => return bad("an agency entry needs an expiry".into()),
+        Some(t) if t <= Utc::now() => {
+            return bad(format!("the expiry {t} has already passed"));
+        }
+        Some(_) => {}
+    }
+    Ok(listed)
 }

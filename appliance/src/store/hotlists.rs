@@ -36,7 +36,8 @@ pub struct DeltaOutcome {
 
 /// The columns of `hotlist_entries` that hold a [`ListedPlate`], in insert order after
 /// `(id, list_id, version)`.
-const ENTRY_COLUMNS: &str = "plate, state, plate_type, plate_year, make, model, vehicle_year,
+pub(super) const ENTRY_COLUMNS: &str =
+    "plate, state, plate_type, plate_year, make, model, vehicle_year,
     color, reason, priority, ncic_number, ori, oca, instructions, effective_at_ms, expires_at_ms,
     extra";
 
@@ -329,5 +330,25 @@ impl Store {
             }
         }
         Ok((builder.finish(), left_out))
+    }
+}
+
+impl Store {
+    /// General lists (state/NCIC, replaced whole) last loaded more than `max_age` before `now`,
+    /// with their age: the daily download has not arrived.
+    pub fn stale_hotlists(
+        &self,
+        max_age: chrono::Duration,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<(String, chrono::Duration)>> {
+        Ok(self
+            .hotlist_summaries()?
+            .into_iter()
+            .filter(|l| l.kind == "general")
+            .filter_map(|l| {
+                let age = now - l.loaded_at?;
+                (age > max_age).then_some((l.id, age))
+            })
+            .collect())
     }
 }

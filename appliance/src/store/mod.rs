@@ -27,7 +27,9 @@ use crate::policy::Policy;
 pub use accounts::{LoginError, Member, NewMember, Session};
 pub use agency::{AgencyEntry, AgencyEntryInput, LookbackMatch, ROLES};
 pub use audit::{AuditFilter, AuditRecord, AuditVerification, BrokenRecord};
-pub use dispositions::{ACTIONS, DISPOSITIONS, HitSummary, STEP_OUTCOMES, VERIFICATION_STEPS};
+pub use dispositions::{
+    ACTIONS, DISPOSITIONS, ENFORCEMENT_ACTIONS, HitAlert, HitSummary, StepStatus,
+};
 pub use export::ExportReport;
 pub use hotlists::{DeltaOutcome, ListSummary};
 pub use oversight::{AnnualFigures, AuditSample, default_seed, month_bounds};
