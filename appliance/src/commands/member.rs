@@ -1,6 +1,7 @@
 //! `alpr user`: members, their roles, training and certification.
 
 use alpr_appliance::store::{NewMember, Store};
+
 use anyhow::{Context as _, bail};
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
@@ -64,6 +65,14 @@ fn first_member(store: &StoreArgs) -> anyhow::Result<Option<Store>> {
 pub fn run(cmd: UserCommand) -> anyhow::Result<()> {
     match cmd {
         UserCommand::Add(a) => {
+            // Log in first: nobody learns how new members are made without one.
+            let (mut store, session) = match first_member(&a.member.store)? {
+                Some(store) => (store, None),
+                None => {
+                    let (store, session) = a.member.login()?;
+                    (store, Some(session))
+                }
+            };
             let password = std::env::var("ALPR_NEW_PASSWORD")
                 .context("the new member's password comes from ALPR_NEW_PASSWORD")?;
             let m = NewMember {
@@ -75,16 +84,10 @@ pub fn run(cmd: UserCommand) -> anyhow::Result<()> {
                 ncic_expires: date("--ncic-until", &a.ncic_until)?,
                 sworn: a.sworn,
             };
-            match first_member(&a.member.store)? {
-                Some(mut store) => {
-                    store.add_member(None, &m)?;
-                    println!("{} recorded as the store's first administrator", a.id);
-                }
-                None => {
-                    let (mut store, session) = a.member.login()?;
-                    store.add_member(Some(&session), &m)?;
-                    println!("{} recorded as {}", a.id, a.roles.join(", "));
-                }
+            store.add_member(session.as_ref(), &m)?;
+            match session {
+                None => println!("{} recorded as the store's first administrator", a.id),
+                Some(_) => println!("{} recorded as {}", a.id, a.roles.join(", ")),
             }
         }
         UserCommand::Ls { member, json } => {

@@ -11,11 +11,9 @@ use uuid::Uuid;
 use super::access::MemberArgs;
 use super::search::{PurposeArgs, QueryArgs};
 
+/// The scheduled purge runs inside `alpr run`; this is the administrator's purge by hand.
 #[derive(Debug, Args)]
 pub struct PurgeArgs {
-    /// Run as the appliance's scheduled job (no member; what `alpr run` does daily).
-    #[arg(long, conflicts_with_all = ["user"])]
-    scheduled: bool,
     #[command(flatten)]
     member: MemberArgs,
     #[arg(long)]
@@ -23,13 +21,8 @@ pub struct PurgeArgs {
 }
 
 pub fn purge(args: PurgeArgs) -> anyhow::Result<()> {
-    let (mut store, session) = if args.scheduled {
-        (args.member.store.open_under_policy()?, None)
-    } else {
-        let (store, session) = args.member.login()?;
-        (store, Some(session))
-    };
-    let report = store.purge_expired(session.as_ref(), Utc::now())?;
+    let (mut store, session) = args.member.login()?;
+    let report = store.purge_expired(Some(&session), Utc::now())?;
     if args.json {
         println!("{}", serde_json::to_string(&report)?);
     } else {

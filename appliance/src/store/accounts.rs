@@ -372,8 +372,17 @@ impl Store {
                 })
             })
             .context("listing members")?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()
-            .context("listing members")
+        let members = rows
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .context("listing members")?;
+        self.audit(&AuditEntry {
+            user: by.user(),
+            action: "member.list",
+            object_kind: "member",
+            object_id: "",
+            detail: &format!("{} members", members.len()),
+        })?;
+        Ok(members)
     }
 
     /// Logs a member in at `now`. Refused, and recorded, when the password is wrong, the account
