@@ -322,6 +322,7 @@ fn a_bolo_is_entered_approved_and_looked_back_from_the_command_line() {
 fn a_list_imported_while_the_appliance_runs_is_matched_from_then_on() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("data");
+    add_member(&data, "admin", "administrator");
     let mut appliance = Running::start(
         alpr()
             .args(["run", "--car-id", "CAR-7", "--camera-listen", "127.0.0.1:0"])

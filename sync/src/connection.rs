@@ -44,6 +44,11 @@ impl CrConnection {
             .context(format!("setting synchronous on {where_}"))?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .context(format!("enabling foreign keys on {where_}"))?;
+        // Several connections write (the pipeline, the purge, sync, commands): a transaction
+        // that reads before it writes must take the write lock at BEGIN, where the busy timeout
+        // waits for it, rather than fail on upgrading when another writer got in between.
+        let mut conn = conn;
+        conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         Self::load_into(conn, &where_)
     }
 
