@@ -292,6 +292,14 @@ mod tests {
     }
 
     #[test]
+    fn the_image_configuration_is_valid_once_the_car_is_named() {
+        // The image leaves the car id to each car's alpr.env.
+        let image = include_str!("../../yocto/meta-alpr/recipes-alpr/alpr/files/alpr.toml");
+        let c = load(&format!("car_id = \"CAR-0042\"\n{image}")).expect("image config loads");
+        assert_eq!(c.policy.as_deref(), Some("clinton"));
+    }
+
+    #[test]
     fn faults_name_their_key() {
         let base = "car_id = \"CAR-1\"\ndata_dir = \"/var/lib/alpr\"\npolicy = \"clinton\"\n";
         for (extra, key) in [
