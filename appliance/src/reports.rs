@@ -115,7 +115,16 @@ pub fn annual_report(policy: &Policy, f: &AnnualFigures) -> Document {
     let mut blocks = vec![
         Block::KeyValues(vec![
             ("To".into(), policy.report.annual_to.clone()),
-            ("From".into(), policy.agency.chief_title.clone()),
+            (
+                "From".into(),
+                // A report to the chief comes from the ALPR administrator; one to the council
+                // from the chief.
+                if policy.report.annual_to == policy.agency.chief_title {
+                    policy.agency.administrator_title.clone()
+                } else {
+                    policy.agency.chief_title.clone()
+                },
+            ),
             ("Year".into(), f.year.to_string()),
             ("Prepared".into(), Utc::now().format("%Y-%m-%d").to_string()),
         ]),

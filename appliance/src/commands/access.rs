@@ -59,7 +59,12 @@ pub struct MemberArgs {
     pub user: Option<String>,
     /// I acknowledge the prohibited uses of ALPR data (`alpr policy show`); asked at the terminal
     /// when not given.
-    #[arg(long, env = "ALPR_ACKNOWLEDGE_PROHIBITED_USES")]
+    #[arg(
+        long,
+        env = "ALPR_ACKNOWLEDGE_PROHIBITED_USES",
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
     pub acknowledge_prohibited_uses: bool,
 }
 
