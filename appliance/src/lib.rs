@@ -15,6 +15,7 @@ pub mod policy;
 pub mod replay;
 pub mod reports;
 pub mod store;
+pub mod sync_rules;
 pub mod views;
 
 /// Lower-case hex sha256 of `bytes`.

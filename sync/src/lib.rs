@@ -8,11 +8,15 @@
 mod changes;
 mod connection;
 mod error;
+mod exchange;
 mod extension;
+pub mod link;
 mod peers;
+pub mod wire;
 
 pub use changes::{Change, SqlValue, apply_changes, changes_since};
 pub use connection::CrConnection;
 pub use error::{Error, Result};
+pub use exchange::{Applied, ExchangeError, Rules, apply_incoming, outgoing, stream_watermark};
 pub use extension::{CRSQLITE_VERSION, extension_path};
 pub use peers::{PullStats, pull, received_watermark};

@@ -1,0 +1,209 @@
+//! Change exchange between stores that do not share a file: batches out of one store, checked
+//! and merged into another, by stream, under each side's direction rules.
+//!
+//! A batch holds whole `db_version`s (a version is one transaction at its sender, so it is applied
+//! whole or not at all), is bounded in bytes, and is merged in one transaction together with the
+//! receiver's watermark. A batch that does not start at the receiver's watermark (a replay, or one
+//! after a gap) is refused, so applying one twice changes nothing.
+
+use rusqlite::{OptionalExtension, params};
+
+use crate::changes::{Change, SqlValue, apply_changes};
+use crate::connection::CrConnection;
+use crate::error::{Error, Result, SqliteContext};
+use crate::wire::ChangeBatch;
+
+/// Which tables a side sends and accepts, by stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rules {
+    /// Streams in the order they are sent: each a name and its tables.
+    pub streams: Vec<(String, Vec<String>)>,
+    /// Tables whose rows this side sends.
+    pub send: Vec<String>,
+    /// Tables whose rows this side accepts; a batch with any other table is refused whole.
+    pub receive: Vec<String>,
+    /// Tables whose local deletes are never sent (a car's retention purge stays in the car).
+    pub keep_deletes_local: Vec<String>,
+}
+
+/// Why an incoming batch was refused; nothing of it was applied.
+#[derive(Debug, thiserror::Error)]
+pub enum ExchangeError {
+    #[error(
+        "batch for stream {stream} starts after version {got}, but everything through {expected} \
+         is already here: resend from {expected}"
+    )]
+    OutOfOrder {
+        stream: String,
+        expected: i64,
+        got: i64,
+    },
+    #[error("batch carries changes to {table}, which this side does not accept from its peer")]
+    Direction { table: String },
+    #[error("no stream {0:?} on this side")]
+    UnknownStream(String),
+    #[error(transparent)]
+    Store(#[from] Error),
+}
+
+const STREAM_TABLE: &str = "CREATE TABLE IF NOT EXISTS alpr_sync_stream (
+    peer_site_id BLOB NOT NULL,
+    stream TEXT NOT NULL,
+    db_version INTEGER NOT NULL,
+    updated_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (peer_site_id, stream)
+)";
+
+/// The sender `db_version` through which `store` holds `peer`'s changes on `stream`.
+pub fn stream_watermark(store: &rusqlite::Connection, peer: &[u8], stream: &str) -> Result<i64> {
+    store
+        .execute_batch(STREAM_TABLE)
+        .context("creating alpr_sync_stream")?;
+    store
+        .query_row(
+            "SELECT db_version FROM alpr_sync_stream WHERE peer_site_id = ?1 AND stream = ?2",
+            params![peer, stream],
+            |r| r.get(0),
+        )
+        .optional()
+        .context("reading alpr_sync_stream")
+        .map(|v| v.unwrap_or(0))
+}
+
+fn approx_bytes(c: &Change) -> usize {
+    let val = match &c.val {
+        SqlValue::Text(t) => t.len(),
+        SqlValue::Blob(b) => b.len(),
+        _ => 8,
+    };
+    c.pk.len() + c.cid.len() + val + 48
+}
+
+/// The next batch of `stream` for the peer `to_site`, after `after`: whole versions, at most
+/// about `max_bytes`, leaving out the peer's own changes, tables this side does not send, and
+/// local deletes of tables that keep them. `None` when nothing is newer.
+pub fn outgoing(
+    conn: &CrConnection,
+    rules: &Rules,
+    stream: &str,
+    to_site: &[u8],
+    after: i64,
+    max_bytes: usize,
+) -> Result<Option<ChangeBatch>> {
+    let Some((_, tables)) = rules.streams.iter().find(|(s, _)| s == stream) else {
+        return Ok(None);
+    };
+    let tables: Vec<&String> = tables.iter().filter(|t| rules.send.contains(t)).collect();
+    let tables_json = serde_json_tables(&tables);
+    let mut stmt = conn
+        .prepare_cached(
+            r#"SELECT "table", pk, cid, val, col_version, db_version, site_id, cl, seq
+               FROM crsql_changes
+               WHERE db_version > ?1 AND site_id IS NOT ?2
+                 AND "table" IN (SELECT value FROM json_each(?3))
+               ORDER BY db_version, seq"#,
+        )
+        .context("preparing the outgoing batch")?;
+    let mut rows = stmt
+        .query(params![after, to_site, tables_json])
+        .context("reading crsql_changes")?;
+    let mut changes: Vec<Change> = Vec::new();
+    let mut bytes = 0usize;
+    // The last version read; the loop stops only where a new version begins, so every version
+    // read is whole.
+    let mut last: Option<i64> = None;
+    while let Some(r) = rows.next().context("reading crsql_changes")? {
+        let c = Change {
+            table: r.get(0).context("table")?,
+            pk: r.get(1).context("pk")?,
+            cid: r.get(2).context("cid")?,
+            val: SqlValue::from(r.get_ref(3).context("val")?),
+            col_version: r.get(4).context("col_version")?,
+            db_version: r.get(5).context("db_version")?,
+            site_id: r.get(6).context("site_id")?,
+            cl: r.get(7).context("cl")?,
+            seq: r.get(8).context("seq")?,
+        };
+        if last != Some(c.db_version) {
+            if bytes >= max_bytes && last.is_some() {
+                break;
+            }
+            last = Some(c.db_version);
+        }
+        bytes += approx_bytes(&c);
+        let local_delete =
+            c.cid == "-1" && c.cl % 2 == 0 && rules.keep_deletes_local.contains(&c.table);
+        if !local_delete {
+            changes.push(c);
+        }
+    }
+    drop(rows);
+    let Some(through) = last else {
+        return Ok(None);
+    };
+    let site = conn.site_id()?;
+    Ok(Some(ChangeBatch::new(
+        stream, &site, after, through, &changes,
+    )))
+}
+
+fn serde_json_tables(tables: &[&String]) -> String {
+    let quoted: Vec<String> = tables
+        .iter()
+        .map(|t| format!("\"{}\"", t.replace(['\\', '"'], "")))
+        .collect();
+    format!("[{}]", quoted.join(","))
+}
+
+/// What an applied batch did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Applied {
+    pub changes: usize,
+    /// The watermark for the batch's sender and stream now.
+    pub through: i64,
+}
+
+/// Checks `batch` against this side's rules and watermark, then merges it and moves the watermark
+/// in one transaction. A refused batch leaves the store as it was.
+pub fn apply_incoming(
+    conn: &mut CrConnection,
+    rules: &Rules,
+    batch: ChangeBatch,
+) -> std::result::Result<Applied, ExchangeError> {
+    if !rules.streams.iter().any(|(s, _)| *s == batch.stream) {
+        return Err(ExchangeError::UnknownStream(batch.stream));
+    }
+    if let Some(t) = batch.tables.iter().find(|t| !rules.receive.contains(t)) {
+        return Err(ExchangeError::Direction { table: t.clone() });
+    }
+    let (stream, from, after, through) = (
+        batch.stream.clone(),
+        batch.from_site.clone(),
+        batch.after,
+        batch.through,
+    );
+    let tx = conn.transaction().context("starting the merge")?;
+    let have = stream_watermark(&tx, &from, &stream)?;
+    if have != after {
+        return Err(ExchangeError::OutOfOrder {
+            stream,
+            expected: have,
+            got: after,
+        });
+    }
+    let changes = batch.into_changes();
+    apply_changes(&tx, &changes)?;
+    tx.execute(
+        "INSERT INTO alpr_sync_stream (peer_site_id, stream, db_version, updated_at_ms)
+         VALUES (?1, ?2, ?3, CAST(unixepoch('subsec') * 1000 AS INTEGER))
+         ON CONFLICT(peer_site_id, stream) DO UPDATE SET db_version = excluded.db_version,
+            updated_at_ms = excluded.updated_at_ms",
+        params![from, stream, through],
+    )
+    .context("recording the watermark")?;
+    tx.commit().context("committing the merge")?;
+    Ok(Applied {
+        changes: changes.len(),
+        through,
+    })
+}

@@ -1,0 +1,314 @@
+//! The car's side of the link: one session connects, pushes what HQ has not received (priority
+//! stream first), then pulls what the car has not received, each batch acknowledged before the
+//! next. A session cut anywhere leaves both stores consistent; the next resumes from the
+//! watermarks.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Bytes;
+use hyper::{Method, Request, StatusCode};
+use hyper_util::rt::TokioIo;
+use rustls_pki_types::ServerName;
+
+use super::{Hello, PushAck, Refusal};
+use crate::connection::CrConnection;
+use crate::exchange::{ExchangeError, Rules, apply_incoming, outgoing, stream_watermark};
+use crate::wire::{ChangeBatch, MAX_COMPRESSED_BYTES, WireError};
+
+/// The most bytes a car puts in one batch: small enough for a minute of weak LTE.
+pub const PUSH_BATCH_BYTES: usize = 128 * 1024;
+
+/// Why a session stopped early.
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    #[error("connecting to {addr}: {source}")]
+    Connect {
+        addr: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("TLS with {addr}: {source}")]
+    Tls {
+        addr: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0} timed out")]
+    Timeout(String),
+    #[error("HTTP: {0}")]
+    Http(String),
+    #[error("headquarters refused {what} ({status}): {error}")]
+    Refused {
+        what: String,
+        status: u16,
+        error: String,
+    },
+    #[error("headquarters sent a bad batch: {0}")]
+    Wire(#[from] WireError),
+    #[error("merging headquarters' batch: {0}")]
+    Exchange(#[from] ExchangeError),
+    #[error("the car's store: {0}")]
+    Store(String),
+}
+
+/// Where headquarters is and how to reach it.
+#[derive(Debug, Clone)]
+pub struct Link {
+    pub addr: String,
+    pub server_name: ServerName<'static>,
+    pub tls: Arc<rustls::ClientConfig>,
+    /// Each request (and the connection) gives up after this.
+    pub timeout: Duration,
+}
+
+/// What one session moved.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SessionReport {
+    pub hq_site: String,
+    pub batches_pushed: usize,
+    pub changes_pushed: usize,
+    pub batches_pulled: usize,
+    pub changes_pulled: usize,
+}
+
+type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
+
+struct Session {
+    sender: Sender,
+    timeout: Duration,
+}
+
+impl Session {
+    async fn request(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Vec<u8>,
+    ) -> Result<(StatusCode, Bytes), LinkError> {
+        let req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(hyper::header::HOST, "alpr-hq")
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| LinkError::Http(e.to_string()))?;
+        let exchange = async {
+            self.sender
+                .ready()
+                .await
+                .map_err(|e| LinkError::Http(e.to_string()))?;
+            let resp = self
+                .sender
+                .send_request(req)
+                .await
+                .map_err(|e| LinkError::Http(e.to_string()))?;
+            let status = resp.status();
+            let body = Limited::new(resp.into_body(), MAX_COMPRESSED_BYTES)
+                .collect()
+                .await
+                .map_err(|e| LinkError::Http(e.to_string()))?
+                .to_bytes();
+            Ok((status, body))
+        };
+        tokio::time::timeout(self.timeout, exchange)
+            .await
+            .map_err(|_| LinkError::Timeout(path.to_string()))?
+    }
+}
+
+fn refused(what: &str, status: StatusCode, body: &Bytes) -> LinkError {
+    let error = serde_json::from_slice::<Refusal>(body)
+        .map(|r| r.error)
+        .unwrap_or_else(|_| String::from_utf8_lossy(body).into_owned());
+    LinkError::Refused {
+        what: what.to_string(),
+        status: status.as_u16(),
+        error,
+    }
+}
+
+impl Link {
+    async fn connect(&self) -> Result<Session, LinkError> {
+        let tcp = tokio::time::timeout(self.timeout, tokio::net::TcpStream::connect(&self.addr))
+            .await
+            .map_err(|_| LinkError::Timeout(format!("connecting to {}", self.addr)))?
+            .map_err(|source| LinkError::Connect {
+                addr: self.addr.clone(),
+                source,
+            })?;
+        let _ = tcp.set_nodelay(true);
+        let connector = tokio_rustls::TlsConnector::from(self.tls.clone());
+        let tls = tokio::time::timeout(
+            self.timeout,
+            connector.connect(self.server_name.clone(), tcp),
+        )
+        .await
+        .map_err(|_| LinkError::Timeout(format!("TLS with {}", self.addr)))?
+        .map_err(|source| LinkError::Tls {
+            addr: self.addr.clone(),
+            source,
+        })?;
+        let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tls))
+            .await
+            .map_err(|e| LinkError::Http(e.to_string()))?;
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!("link connection ended: {e}");
+            }
+        });
+        Ok(Session {
+            sender,
+            timeout: self.timeout,
+        })
+    }
+
+    /// One session against the store at `db`: hello, push every stream, pull every stream.
+    pub async fn session(&self, db: PathBuf, rules: Rules) -> Result<SessionReport, LinkError> {
+        let car = tokio::task::spawn_blocking(move || CrConnection::open(&db))
+            .await
+            .map_err(|e| LinkError::Store(e.to_string()))?
+            .map_err(|e| LinkError::Store(e.to_string()))?;
+        let car = Arc::new(Mutex::new(car));
+        let result = self.session_on(&car, &rules).await;
+        if let Ok(m) = Arc::try_unwrap(car) {
+            let conn = m
+                .into_inner()
+                .map_err(|_| LinkError::Store("lock poisoned".into()))?;
+            let _ = tokio::task::spawn_blocking(move || conn.close()).await;
+        }
+        result
+    }
+
+    async fn session_on(
+        &self,
+        car: &Arc<Mutex<CrConnection>>,
+        rules: &Rules,
+    ) -> Result<SessionReport, LinkError> {
+        let mut s = self.connect().await?;
+        let (site, version) = on_store(car, |c| Ok((c.site_id()?, c.db_version()?))).await?;
+        let (status, body) = s
+            .request(
+                Method::GET,
+                &format!("/v1/hello?site={}&db_version={version}", hex::encode(&site)),
+                Vec::new(),
+            )
+            .await?;
+        if status != StatusCode::OK {
+            return Err(refused("hello", status, &body));
+        }
+        let hello: Hello =
+            serde_json::from_slice(&body).map_err(|e| LinkError::Http(e.to_string()))?;
+        let hq_site = hex::decode(&hello.hq_site)
+            .ok()
+            .filter(|s| s.len() == 16)
+            .ok_or_else(|| LinkError::Http(format!("hello: site {:?}", hello.hq_site)))?;
+        let mut report = SessionReport {
+            hq_site: hello.hq_site.clone(),
+            ..Default::default()
+        };
+        for (stream, _) in &rules.streams {
+            let (status, body) = s
+                .request(
+                    Method::GET,
+                    &format!("/v1/state?stream={stream}"),
+                    Vec::new(),
+                )
+                .await?;
+            if status != StatusCode::OK {
+                return Err(refused("state", status, &body));
+            }
+            let mut after = serde_json::from_slice::<PushAck>(&body)
+                .map_err(|e| LinkError::Http(e.to_string()))?
+                .through;
+            loop {
+                let (r, st, hs) = (rules.clone(), stream.clone(), hq_site.clone());
+                let batch = on_store(car, move |c| {
+                    outgoing(c, &r, &st, &hs, after, PUSH_BATCH_BYTES)?
+                        .map(|b| {
+                            let n = b.changes.len();
+                            b.encode().map(|bytes| (bytes, n)).map_err(|e| {
+                                crate::Error::MalformedChange(format!("encoding a batch: {e}"))
+                            })
+                        })
+                        .transpose()
+                })
+                .await?;
+                let Some((bytes, n)) = batch else { break };
+                let (status, body) = s.request(Method::POST, "/v1/push", bytes).await?;
+                match status {
+                    StatusCode::OK => {
+                        after = serde_json::from_slice::<PushAck>(&body)
+                            .map_err(|e| LinkError::Http(e.to_string()))?
+                            .through;
+                        report.batches_pushed += 1;
+                        report.changes_pushed += n;
+                    }
+                    StatusCode::CONFLICT => {
+                        // HQ already holds more (an acknowledgement lost with a dropped link).
+                        let r: Refusal = serde_json::from_slice(&body)
+                            .map_err(|e| LinkError::Http(e.to_string()))?;
+                        match r.expected {
+                            Some(e) if e != after => after = e,
+                            _ => return Err(refused("push", status, &body)),
+                        }
+                    }
+                    _ => return Err(refused("push", status, &body)),
+                }
+            }
+        }
+        for (stream, _) in &rules.streams {
+            loop {
+                let (st, hs) = (stream.clone(), hq_site.clone());
+                let after = on_store(car, move |c| stream_watermark(c, &hs, &st)).await?;
+                let (status, body) = s
+                    .request(
+                        Method::POST,
+                        &format!("/v1/pull?stream={stream}&after={after}"),
+                        Vec::new(),
+                    )
+                    .await?;
+                match status {
+                    StatusCode::NO_CONTENT => break,
+                    StatusCode::OK => {}
+                    _ => return Err(refused("pull", status, &body)),
+                }
+                let batch = ChangeBatch::decode(&body)?;
+                if batch.from_site != hq_site {
+                    return Err(LinkError::Http(
+                        "a batch from another store than HQ's".into(),
+                    ));
+                }
+                let r = rules.clone();
+                let car2 = car.clone();
+                let applied = tokio::task::spawn_blocking(move || {
+                    let mut c = car2
+                        .lock()
+                        .map_err(|_| LinkError::Store("lock poisoned".into()))?;
+                    apply_incoming(&mut c, &r, batch).map_err(LinkError::from)
+                })
+                .await
+                .map_err(|e| LinkError::Store(e.to_string()))??;
+                report.batches_pulled += 1;
+                report.changes_pulled += applied.changes;
+            }
+        }
+        Ok(report)
+    }
+}
+
+async fn on_store<T: Send + 'static>(
+    car: &Arc<Mutex<CrConnection>>,
+    f: impl FnOnce(&mut CrConnection) -> crate::Result<T> + Send + 'static,
+) -> Result<T, LinkError> {
+    let car = car.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut c = car
+            .lock()
+            .map_err(|_| LinkError::Store("lock poisoned".into()))?;
+        f(&mut c).map_err(|e| LinkError::Store(e.to_string()))
+    })
+    .await
+    .map_err(|e| LinkError::Store(e.to_string()))?
+}
