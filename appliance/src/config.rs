@@ -52,6 +52,33 @@ pub struct Config {
     pub hotlists: HotlistsConfig,
     #[serde(default)]
     pub lifecycle: LifecycleConfig,
+    /// The link to headquarters; without it the car keeps everything and syncs nothing.
+    pub sync: Option<SyncConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyncConfig {
+    /// Headquarters' address, `host:port`.
+    pub hq: String,
+    /// The name headquarters' certificate carries (what `alpr hq init --hostname` was given).
+    pub server_name: String,
+    /// The folder `alpr hq enroll` wrote for this car: ca.pem, car.pem, car-key.pem.
+    pub tls_dir: PathBuf,
+    /// Seconds between attempts; a session that ends (link lost) is retried after this.
+    #[serde(default = "default_sync_interval")]
+    pub interval_s: u64,
+    /// Seconds a request may take before the session gives up.
+    #[serde(default = "default_sync_timeout")]
+    pub timeout_s: u64,
+}
+
+fn default_sync_interval() -> u64 {
+    30
+}
+
+fn default_sync_timeout() -> u64 {
+    20
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -250,6 +277,29 @@ impl Config {
                 "lifecycle.drain_timeout_s",
                 format!("{}: 1 to 600", self.lifecycle.drain_timeout_s),
             ));
+        }
+        if let Some(sync) = &self.sync {
+            if !sync.hq.contains(':') {
+                return Err(invalid("sync.hq", format!("{:?}: host:port", sync.hq)));
+            }
+            if rustls_pki_types::ServerName::try_from(sync.server_name.clone()).is_err() {
+                return Err(invalid(
+                    "sync.server_name",
+                    format!("{:?} is not a host name or address", sync.server_name),
+                ));
+            }
+            if !(1..=86_400).contains(&sync.interval_s) {
+                return Err(invalid(
+                    "sync.interval_s",
+                    format!("{}: 1 to 86400", sync.interval_s),
+                ));
+            }
+            if !(1..=600).contains(&sync.timeout_s) {
+                return Err(invalid(
+                    "sync.timeout_s",
+                    format!("{}: 1 to 600", sync.timeout_s),
+                ));
+            }
         }
         if let Some(i) = &self.lifecycle.ignition
             && !(50..=10_000).contains(&i.poll_ms)

@@ -40,6 +40,22 @@ pub struct ApplianceStatus {
     pub hits: u64,
     pub frames_dropped: u64,
     pub hotlist_entries: usize,
+    /// The link to headquarters, when one is configured.
+    #[serde(default)]
+    pub sync: Option<SyncStatus>,
+}
+
+/// What the car's sync loop last did.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SyncStatus {
+    pub hq: String,
+    pub last_attempt: Option<DateTime<Utc>>,
+    pub last_success: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub changes_pushed: u64,
+    pub changes_pulled: u64,
+    /// When the car's certificate runs out.
+    pub certificate_expires: Option<DateTime<Utc>>,
 }
 
 impl ApplianceStatus {

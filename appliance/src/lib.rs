@@ -11,6 +11,7 @@ pub mod hotlist;
 pub mod lifecycle;
 pub mod model;
 pub mod pipeline;
+pub mod pki;
 pub mod policy;
 pub mod replay;
 pub mod reports;

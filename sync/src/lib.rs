@@ -12,6 +12,7 @@ mod exchange;
 mod extension;
 pub mod link;
 mod peers;
+pub mod tls;
 pub mod wire;
 
 pub use changes::{Change, SqlValue, apply_changes, changes_since};

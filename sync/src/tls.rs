@@ -9,6 +9,9 @@
 //! the car's certificate, so a refused car sees the refusal (an alert such as
 //! `certificate_revoked`) on its first read, not from `connect`. Headquarters never hands a refused
 //! connection to the application.
+//!
+//! Set `TCP_NODELAY` on both ends' sockets: otherwise Nagle's algorithm and delayed ACKs stall
+//! the handshake's last flight (measured on loopback: ~44 ms per connection, ~1 ms with it).
 
 mod ca;
 mod ca_files;

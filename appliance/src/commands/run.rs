@@ -3,15 +3,17 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use alpr_appliance::config::{self, Config};
-use alpr_appliance::diagnostics::{self, ApplianceStatus, GpsState};
+use alpr_appliance::diagnostics::{self, ApplianceStatus, GpsState, SyncStatus};
 use alpr_appliance::hotlist::{ConfusionTable, HotlistIndex};
 use alpr_appliance::lifecycle;
 use alpr_appliance::pipeline::{Pipeline, PipelineConfig};
 use alpr_appliance::policy::Policy;
 use alpr_appliance::replay::play;
 use alpr_appliance::store::Store;
+use alpr_appliance::sync_rules;
 use alpr_gps::{GpsHandle, GpsSource, GpsdConfig, NmeaLog, SerialConfig};
 use alpr_images::smart_camera::{self, CameraStats};
+use alpr_sync::link::client::Link;
 use anyhow::Context as _;
 use chrono::Utc;
 use clap::Args;
@@ -53,6 +55,18 @@ pub struct RunArgs {
     /// How often, in seconds, to look for new hot-list versions and approvals in the store.
     #[arg(long)]
     hotlist_check_secs: Option<u64>,
+    /// Headquarters' sync address (`host:port`); with --hq-name and --tls-dir, or `[sync]`.
+    #[arg(long, requires_all = ["hq_name", "tls_dir"])]
+    hq: Option<String>,
+    /// The name in headquarters' certificate.
+    #[arg(long)]
+    hq_name: Option<String>,
+    /// The folder `alpr hq enroll` wrote for this car.
+    #[arg(long)]
+    tls_dir: Option<PathBuf>,
+    /// Seconds between sync attempts.
+    #[arg(long)]
+    sync_interval_s: Option<u64>,
     /// GPS replayed from a recorded NMEA log, shifted to start now (bench tests).
     #[arg(long, value_name = "FILE", group = "gps")]
     nmea_file: Option<PathBuf>,
@@ -93,6 +107,17 @@ impl RunArgs {
         }
         if let Some(x) = self.hotlist_check_secs {
             c.hotlists.check_interval_s = x;
+        }
+        if let (Some(hq), Some(name), Some(dir)) = (&self.hq, &self.hq_name, &self.tls_dir) {
+            c.sync = Some(config::SyncConfig {
+                hq: hq.clone(),
+                server_name: name.clone(),
+                tls_dir: dir.clone(),
+                interval_s: self.sync_interval_s.unwrap_or(30),
+                timeout_s: 20,
+            });
+        } else if let (Some(sync), Some(every)) = (c.sync.as_mut(), self.sync_interval_s) {
+            sync.interval_s = every;
         }
         c.validate().with_context(|| match &path {
             Some(p) => format!("configuration {}", p.display()),
@@ -217,6 +242,20 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         policy.clone(),
         shutdown.clone(),
     ));
+    let sync_status = Arc::new(std::sync::Mutex::new(None::<SyncStatus>));
+    let sync = match &config.sync {
+        Some(cfg) => Some(tokio::spawn(sync_schedule(
+            data_dir.join(alpr_appliance::store::DB_FILE),
+            car_link(cfg)?,
+            cfg.clone(),
+            sync_status.clone(),
+            shutdown.clone(),
+        ))),
+        None => {
+            tracing::warn!("no [sync] configured: nothing reaches headquarters");
+            None
+        }
+    };
     // Printed on standard output so a supervisor or test can find an ephemeral port.
     say(format_args!("listening for smart cameras on {bound}"));
 
@@ -257,6 +296,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
                     hits: stats.hits,
                     frames_dropped: stats.frames_dropped,
                     hotlist_entries: inputs.hotlists.borrow().len(),
+                    sync: sync_status.lock().ok().and_then(|s| s.clone()),
                 };
                 if let Err(e) = status.write(&data_dir) {
                     tracing::warn!("writing {}: {e}", diagnostics::STATUS_FILE);
@@ -284,6 +324,9 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     }
     let _ = reload.await;
     let _ = retention.await;
+    if let Some(s) = sync {
+        let _ = s.await;
+    }
     let _ = watchdog.await;
     drop(inputs);
     let drain = std::time::Duration::from_secs(config.lifecycle.drain_timeout_s);
@@ -364,6 +407,80 @@ async fn reload_hotlists(
             }
             Ok(Err(e)) => tracing::error!("reloading hot lists: {e}; the loaded lists stay in use"),
             Err(e) => tracing::error!("reloading hot lists: {e}"),
+        }
+    }
+}
+
+/// The car's link to headquarters from its enrolment folder.
+fn car_link(cfg: &config::SyncConfig) -> anyhow::Result<Link> {
+    let read = |name: &str| {
+        let p = cfg.tls_dir.join(name);
+        std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))
+    };
+    let tls =
+        alpr_sync::tls::client_config(&read("ca.pem")?, &read("car.pem")?, &read("car-key.pem")?)
+            .with_context(|| format!("the car's certificates in {}", cfg.tls_dir.display()))?;
+    let server_name = rustls_pki_types::ServerName::try_from(cfg.server_name.clone())
+        .with_context(|| format!("sync.server_name {:?}", cfg.server_name))?;
+    Ok(Link {
+        addr: cfg.hq.clone(),
+        server_name,
+        tls,
+        timeout: std::time::Duration::from_secs(cfg.timeout_s),
+    })
+}
+
+/// Syncs with headquarters every `interval_s` until `shutdown`: whatever link there is, for as
+/// long as it lasts. A session cut short is simply tried again; the watermarks say where to
+/// resume.
+async fn sync_schedule(
+    db: PathBuf,
+    link: Link,
+    cfg: config::SyncConfig,
+    status: Arc<std::sync::Mutex<Option<SyncStatus>>>,
+    shutdown: CancellationToken,
+) {
+    let expires = std::fs::read_to_string(cfg.tls_dir.join("car.pem"))
+        .ok()
+        .and_then(|pem| alpr_sync::tls::describe_cert(&pem).ok())
+        .map(|info| info.not_after);
+    let mut current = SyncStatus {
+        hq: cfg.hq.clone(),
+        certificate_expires: expires,
+        ..Default::default()
+    };
+    let every = std::time::Duration::from_secs(cfg.interval_s);
+    loop {
+        current.last_attempt = Some(Utc::now());
+        let session = tokio::select! {
+            _ = shutdown.cancelled() => return,
+            r = link.session(db.clone(), sync_rules::car()) => r,
+        };
+        match session {
+            Ok(r) => {
+                current.last_success = Some(Utc::now());
+                current.last_error = None;
+                current.changes_pushed += r.changes_pushed as u64;
+                current.changes_pulled += r.changes_pulled as u64;
+                if r.changes_pushed + r.changes_pulled > 0 {
+                    tracing::info!(
+                        pushed = r.changes_pushed,
+                        pulled = r.changes_pulled,
+                        "synced with headquarters"
+                    );
+                }
+            }
+            Err(e) => {
+                tracing::warn!("sync with headquarters: {e}");
+                current.last_error = Some(e.to_string());
+            }
+        }
+        if let Ok(mut s) = status.lock() {
+            *s = Some(current.clone());
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(every) => {}
         }
     }
 }

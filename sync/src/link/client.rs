@@ -79,6 +79,9 @@ type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
 struct Session {
     sender: Sender,
     timeout: Duration,
+    /// Why the connection ended, when it ended with an error: a refused car learns of the refusal
+    /// (a TLS alert) only when the connection fails under its first request.
+    ended: tokio::sync::watch::Receiver<Option<String>>,
 }
 
 impl Session {
@@ -94,16 +97,26 @@ impl Session {
             .header(hyper::header::HOST, "alpr-hq")
             .body(Full::new(Bytes::from(body)))
             .map_err(|e| LinkError::Http(e.to_string()))?;
+        let mut ended = self.ended.clone();
+        let why = |e: hyper::Error, ended: &mut tokio::sync::watch::Receiver<Option<String>>| {
+            let cause = ended.borrow_and_update().clone();
+            LinkError::Http(match cause {
+                Some(c) => format!("{e}: {c}"),
+                None => e.to_string(),
+            })
+        };
         let exchange = async {
-            self.sender
-                .ready()
-                .await
-                .map_err(|e| LinkError::Http(e.to_string()))?;
-            let resp = self
-                .sender
-                .send_request(req)
-                .await
-                .map_err(|e| LinkError::Http(e.to_string()))?;
+            if let Err(e) = self.sender.ready().await {
+                let _ = tokio::time::timeout(Duration::from_millis(200), ended.changed()).await;
+                return Err(why(e, &mut ended));
+            }
+            let resp = match self.sender.send_request(req).await {
+                Ok(r) => r,
+                Err(e) => {
+                    let _ = tokio::time::timeout(Duration::from_millis(200), ended.changed()).await;
+                    return Err(why(e, &mut ended));
+                }
+            };
             let status = resp.status();
             let body = Limited::new(resp.into_body(), MAX_COMPRESSED_BYTES)
                 .collect()
@@ -153,14 +166,24 @@ impl Link {
         let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tls))
             .await
             .map_err(|e| LinkError::Http(e.to_string()))?;
+        let (ended_tx, ended) = tokio::sync::watch::channel(None);
         tokio::spawn(async move {
             if let Err(e) = conn.await {
-                tracing::debug!("link connection ended: {e}");
+                use std::error::Error as _;
+                let mut msg = e.to_string();
+                let mut source = e.source();
+                while let Some(s) = source {
+                    msg = format!("{msg}: {s}");
+                    source = s.source();
+                }
+                tracing::debug!("link connection ended: {msg}");
+                let _ = ended_tx.send(Some(msg));
             }
         });
         Ok(Session {
             sender,
             timeout: self.timeout,
+            ended,
         })
     }
 

@@ -374,25 +374,18 @@ async fn pull(hq: &Arc<Hq>, car_id: &Arc<str>, q: &HashMap<String, String>) -> R
     }
 }
 
-/// The car id in the verified client certificate's subject CN.
-fn car_id_of(conn: &rustls::ServerConnection) -> Option<String> {
-    let cert = conn.peer_certificates()?.first()?;
-    let (_, parsed) = x509_parser::parse_x509_certificate(cert.as_ref()).ok()?;
-    let cn = parsed.subject().iter_common_name().next()?.as_str().ok()?;
-    (!cn.is_empty()).then(|| cn.to_string())
-}
-
 /// Serves cars on `listener` until `shutdown`; then stops accepting and gives connections in
 /// flight `grace` to finish their request before they are dropped (a car resumes from its
 /// watermarks next time).
+/// `tls` is watched: a new configuration (a new CRL after a revocation) applies from the next
+/// connection on.
 pub async fn serve(
     listener: TcpListener,
-    tls: Arc<rustls::ServerConfig>,
+    tls: tokio::sync::watch::Receiver<Arc<rustls::ServerConfig>>,
     hq: Arc<Hq>,
     shutdown: CancellationToken,
     grace: Duration,
 ) {
-    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
     let mut tasks = tokio::task::JoinSet::new();
     loop {
         let (tcp, peer): (tokio::net::TcpStream, SocketAddr) = tokio::select! {
@@ -406,7 +399,10 @@ pub async fn serve(
                 }
             },
         };
-        let (acceptor, hq, stop) = (acceptor.clone(), hq.clone(), shutdown.clone());
+        // Without it Nagle and delayed ACKs stall the handshake's last flight by ~40 ms.
+        let _ = tcp.set_nodelay(true);
+        let acceptor = tokio_rustls::TlsAcceptor::from(tls.borrow().clone());
+        let (hq, stop) = (hq.clone(), shutdown.clone());
         tasks.spawn(async move {
             // A car that cannot finish its handshake in time holds no task for long.
             let tls =
@@ -421,7 +417,7 @@ pub async fn serve(
                         return;
                     }
                 };
-            let Some(car_id) = car_id_of(tls.get_ref().1) else {
+            let Some(car_id) = crate::tls::peer_car_id(tls.get_ref().1) else {
                 tracing::warn!(%peer, "a certificate without a car id");
                 return;
             };
