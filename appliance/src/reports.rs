@@ -172,6 +172,14 @@ pub fn annual_report(policy: &Policy, f: &AnnualFigures) -> Document {
         },
         Block::Heading {
             level: 2,
+            text: "Searches by crime type".into(),
+        },
+        Block::Table {
+            headers: vec!["Crime type".into(), "Searches".into()],
+            rows: counts(&f.searches_by_crime_type),
+        },
+        Block::Heading {
+            level: 2,
             text: "Dispositions of hits".into(),
         },
         Block::Table {

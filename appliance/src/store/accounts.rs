@@ -201,8 +201,19 @@ impl Store {
         })
     }
 
-    /// Refuses (and records the refusal) unless the session's roles grant `permission`.
+    /// Refuses (and records the refusal) unless the session's roles grant `permission`, and
+    /// unless the session has been in use within the policy's idle time (the screen's lock).
     pub fn require(&self, session: &Session, permission: Permission) -> StoreResult<()> {
+        if let Err(e) = session.touch(Utc::now()) {
+            self.audit(&AuditEntry {
+                user: session.user(),
+                action: "idle-lock",
+                object_kind: "member",
+                object_id: session.user(),
+                detail: permission.name(),
+            })?;
+            return Err(StoreError::Refused(e.to_string()));
+        }
         if session.may(permission) {
             return Ok(());
         }

@@ -39,6 +39,8 @@ pub struct AnnualFigures {
     pub reads_by_month: [u64; 12],
     pub hits_by_month: [u64; 12],
     pub searches_by_month: [u64; 12],
+    /// Crime type named by each search to count (Clinton 426.4(c)).
+    pub searches_by_crime_type: BTreeMap<String, u64>,
     /// Disposition to count.
     pub dispositions: BTreeMap<String, u64>,
     /// Action taken on confirmed hits to count.
@@ -203,9 +205,16 @@ impl Store {
             },
         )?;
         each(
-            "SELECT at_ms FROM searches WHERE at_ms >= ?1 AND at_ms < ?2",
+            "SELECT at_ms, crime_type FROM searches WHERE at_ms >= ?1 AND at_ms < ?2",
             &mut |r| {
                 f.searches_by_month[month_of(r.get(0)?)] += 1;
+                let crime: String = r.get(1)?;
+                let crime = if crime.trim().is_empty() {
+                    "not given".to_string()
+                } else {
+                    crime
+                };
+                *f.searches_by_crime_type.entry(crime).or_default() += 1;
                 Ok(())
             },
         )?;

@@ -179,9 +179,12 @@ impl Store {
 
     /// Requests on file, newest first.
     pub fn release_requests(&self, by: &Session) -> StoreResult<Vec<ReleaseRequest>> {
-        if !by.may(Permission::ReleaseDecide) {
-            self.require(by, Permission::ReleaseRequest)?;
-        }
+        let permission = if by.may(Permission::ReleaseDecide) {
+            Permission::ReleaseDecide
+        } else {
+            Permission::ReleaseRequest
+        };
+        self.require(by, permission)?;
         let ids: Vec<Vec<u8>> = {
             let mut stmt = self
                 .conn
@@ -284,8 +287,15 @@ impl Store {
         } else {
             String::new()
         };
+        // The search that finds what goes out is filed under the request's own case number, or
+        // under the request when the policy lets a request come without one.
+        let case_number = if request.case_number.trim().is_empty() {
+            format!("release-request-{id}")
+        } else {
+            request.case_number.clone()
+        };
         let purpose = SearchPurpose {
-            case_number: request.case_number.clone(),
+            case_number,
             reason: format!(
                 "release to {} ({}) for {}",
                 request.agency, request.requester, request.purpose

@@ -304,9 +304,12 @@ impl Store {
 
     /// One stored read, seen by a member (recorded by read id, never by plate).
     pub fn view_read(&self, by: &Session, id: Uuid) -> StoreResult<StoredRead> {
-        if !(by.may(Permission::Search) || by.may(Permission::Patrol)) {
-            self.require(by, Permission::Search)?;
-        }
+        let permission = if by.may(Permission::Patrol) {
+            Permission::Patrol
+        } else {
+            Permission::Search
+        };
+        self.require(by, permission)?;
         let read = self
             .conn
             .query_row(

@@ -10,6 +10,7 @@ pub mod hotlists;
 pub mod oversight;
 pub mod release;
 pub mod retention;
+pub mod roles;
 pub mod search;
 pub mod transfer;
 
@@ -113,7 +114,8 @@ impl Fx {
         )
     }
 
-    /// Rows of a table (read straight from the database, so nothing is audited).
+    /// Rows of a table, or of `table WHERE ...` (read straight from the database, so nothing is
+    /// audited).
     pub fn rows(&self, table: &str) -> i64 {
         self.scalar(&format!("SELECT count(*) FROM {table}"), [])
     }
@@ -165,7 +167,13 @@ impl Fx {
     /// A general (NCIC-style) list replaced whole with `entries`, as an import does.
     pub fn load_list(&mut self, list_id: &str, entries: &[ListedPlate]) -> i64 {
         self.store
-            .replace_hotlist(list_id, list_id, entries, "sha256-of-the-test-file", "admin")
+            .replace_hotlist(
+                list_id,
+                list_id,
+                entries,
+                "sha256-of-the-test-file",
+                "admin",
+            )
             .expect("hot list loads")
     }
 
@@ -238,7 +246,8 @@ pub fn policy(id: &str) -> Policy {
 
 /// A reason of exactly `n` characters (no spaces at its ends, which the store trims).
 pub fn reason_of(n: usize) -> String {
-    const TEXT: &str = "Robbery-suspect-vehicle-seen-leaving-the-bank-on-Main-Street-at-closing-time-";
+    const TEXT: &str =
+        "Robbery-suspect-vehicle-seen-leaving-the-bank-on-Main-Street-at-closing-time-";
     TEXT.chars().cycle().take(n).collect()
 }
 
@@ -319,10 +328,7 @@ pub fn lacks<T: Debug>(r: Result<T, StoreError>, by: &Session, permission: Permi
         ),
         Err(e) => e,
     };
-    assert!(
-        matches!(e, StoreError::Refused(_)),
-        "not a refusal: {e:?}"
-    );
+    assert!(matches!(e, StoreError::Refused(_)), "not a refusal: {e:?}");
     let text = e.to_string();
     assert!(
         text.contains(&format!("{} (", by.user()))
@@ -368,7 +374,11 @@ pub fn verify_manifest(dir: &Path) -> Vec<String> {
     for line in manifest.lines() {
         let (sha, name) = line.split_once("  ").expect("sha256sum format");
         let bytes = std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(alpr_appliance::sha256_hex(&bytes), sha, "{name} does not match");
+        assert_eq!(
+            alpr_appliance::sha256_hex(&bytes),
+            sha,
+            "{name} does not match"
+        );
         names.push(name.to_string());
     }
     let mut on_disk = Vec::new();
