@@ -202,3 +202,77 @@ fn a_partial_plate_is_matched_only_once_approved_and_finds_yesterdays_read() {
         .expect("a hit");
     assert_eq!(kind, "look-back wildcard");
 }
+
+#[test]
+fn a_car_takes_a_general_list_as_changes_when_close_and_whole_when_not() {
+    use alpr_appliance::store::{ListUpdate, decode_update, encode_update, sync_general_lists};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut hq = store(dir.path(), "HQ");
+    let mut car = store(dir.path(), "car1");
+    // Plates and record numbers as varied as a real list's, so compression cannot hide the
+    // difference between sending the changes and sending the list.
+    let varied = |i: u32, prefix: &str| {
+        let h = alpr_appliance::sha256_hex(&i.to_be_bytes());
+        let states = ["IA", "NE", "MN", "MO", "IL", "WI", "SD", "KS"];
+        listed(
+            &format!("{prefix}{}", h[..5].to_uppercase()),
+            states[(i % 8) as usize],
+            &format!("V{}", &h[10..19]),
+        )
+    };
+    let v1: Vec<ListedPlate> = (0..500).map(|i| varied(i, "P")).collect();
+    hq.replace_hotlist("ncic", "NCIC", &v1, "sha-1", "import")
+        .expect("v1");
+    assert_eq!(sync_general_lists(&hq, &mut car).expect("sync"), 1);
+    // A day with 2% change: ten plates gone, ten new ones.
+    let mut v2: Vec<ListedPlate> = v1[10..].to_vec();
+    v2.extend((1000..1010).map(|i| varied(i, "N")));
+    let new_plate = v2[v2.len() - 3].plate.clone();
+    let gone_plate = v1[3].plate.clone();
+    hq.replace_hotlist("ncic", "NCIC", &v2, "sha-2", "import")
+        .expect("v2");
+    let update = hq.general_list_update("ncic", 1).expect("update");
+    let ListUpdate::Changes { removes, adds, .. } = &update else {
+        panic!("a car one version behind gets changes: {update:?}");
+    };
+    assert_eq!((removes.len(), adds.len()), (10, 10));
+    let changes = encode_update(&update).expect("encode").len();
+    let whole = encode_update(&hq.general_list_update("ncic", 0).expect("whole"))
+        .expect("encode")
+        .len();
+    assert!(
+        changes * 8 < whole,
+        "changes {changes} B against the list whole {whole} B"
+    );
+    car.apply_general_update(&decode_update(&encode_update(&update).expect("e")).expect("d"))
+        .expect("changes apply");
+    let plates = |s: &alpr_appliance::store::Store| {
+        let mut p: Vec<String> = s
+            .connection()
+            .prepare("SELECT plate FROM general_entries")
+            .expect("prepare")
+            .query_map([], |r| r.get(0))
+            .expect("rows")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        p.sort();
+        p
+    };
+    assert_eq!(plates(&car), plates(&hq));
+    assert_eq!(
+        plates_of(&car, &new_plate),
+        [(new_plate.clone(), MatchKind::Exact)]
+    );
+    assert!(
+        plates_of(&car, &gone_plate).is_empty(),
+        "removed at HQ, removed in the car"
+    );
+    // Changes that do not meet the car's copy are refused whole, and nothing changes.
+    let stale = hq.general_list_update("ncic", 1).expect("update");
+    assert!(car.apply_general_update(&stale).is_err());
+    assert_eq!(plates(&car), plates(&hq));
+    // A new car gets the list whole.
+    let mut new_car = store(dir.path(), "car2");
+    sync_general_lists(&hq, &mut new_car).expect("bootstrap");
+    assert_eq!(plates(&new_car), plates(&hq));
+}

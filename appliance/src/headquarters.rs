@@ -61,11 +61,86 @@ impl HqLink {
             .context("receiving changes from headquarters")?;
         car.close()?;
         hq.close()?;
+        // General lists travel as versions, outside the CRRs.
+        let dir = |p: &PathBuf| p.parent().map(PathBuf::from).unwrap_or_default();
+        let hq_store = crate::store::Store::open(&dir(&self.hq_db), "HQ")?;
+        let mut car_store = crate::store::Store::open(&dir(&self.car_db), "car")?;
+        crate::store::sync_general_lists(&hq_store, &mut car_store)
+            .context("bringing the car's hot lists to headquarters' versions")?;
+        car_store.close()?;
+        hq_store.close()?;
         Ok(SyncTotals {
             rows_to_hq: up.rows as u64,
             changes_to_hq: up.changes as u64,
             rows_to_car: down.rows as u64,
             changes_to_car: down.changes as u64,
         })
+    }
+}
+
+/// Headquarters publishes its general lists from its store.
+#[derive(Debug)]
+pub struct StorePublisher {
+    store: std::sync::Mutex<crate::store::Store>,
+}
+
+impl StorePublisher {
+    pub fn new(store: crate::store::Store) -> Self {
+        Self {
+            store: std::sync::Mutex::new(store),
+        }
+    }
+}
+
+impl alpr_sync::link::server::Publisher for StorePublisher {
+    fn lists(&self) -> Result<Vec<u8>, String> {
+        let store = self.store.lock().map_err(|_| "store lock poisoned")?;
+        let heads = store.general_list_heads().map_err(|e| e.to_string())?;
+        serde_json::to_vec(&heads).map_err(|e| e.to_string())
+    }
+
+    fn update(&self, list_id: &str, from: i64) -> Result<Vec<u8>, String> {
+        let store = self.store.lock().map_err(|_| "store lock poisoned")?;
+        let update = store
+            .general_list_update(list_id, from)
+            .map_err(|e| e.to_string())?;
+        crate::store::encode_update(&update).map_err(|e| e.to_string())
+    }
+}
+
+/// A car takes headquarters' general lists into its store (its own connection, so reads keep
+/// flowing meanwhile; the matcher swaps in the new index when it sees the version change).
+#[derive(Debug)]
+pub struct StoreSubscriber {
+    data_dir: PathBuf,
+    car_id: String,
+}
+
+impl StoreSubscriber {
+    pub fn new(data_dir: PathBuf, car_id: String) -> Self {
+        Self { data_dir, car_id }
+    }
+
+    fn open(&self) -> Result<crate::store::Store, String> {
+        crate::store::Store::open(&self.data_dir, &self.car_id).map_err(|e| e.to_string())
+    }
+}
+
+impl alpr_sync::link::client::Subscriber for StoreSubscriber {
+    fn version(&self, list_id: &str) -> Result<i64, String> {
+        let store = self.open()?;
+        let v = crate::store::general_version(&store, list_id).map_err(|e| e.to_string());
+        let _ = store.close();
+        v
+    }
+
+    fn apply(&self, update: &[u8]) -> Result<(), String> {
+        let update = crate::store::decode_update(update).map_err(|e| e.to_string())?;
+        let mut store = self.open()?;
+        let applied = store
+            .apply_general_update(&update)
+            .map_err(|e| e.to_string());
+        let _ = store.close();
+        applied.map(|_| ())
     }
 }

@@ -22,7 +22,19 @@ pub struct Read {
 }
 
 /// How urgent a hot-list entry is; the alert's tone and colour follow it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Priority {
     Low,
@@ -55,7 +67,7 @@ impl Priority {
 
 /// What a hot list says of one plate: the plate, the vehicle it belongs on, why it is wanted.
 /// The NCIC vehicle fields are named after NCIC's codes (LIC, LIS, ...).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ListedPlate {
     /// LIC: upper case, without spaces or dashes. Agency entries may hold wildcards (`*` any
     /// run, `?` one character).

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use alpr_appliance::headquarters::HqLink;
+use alpr_appliance::headquarters::{HqLink, StorePublisher};
 use alpr_appliance::pki::Pki;
 use alpr_appliance::store::{DB_FILE, Store};
 use alpr_appliance::sync_rules;
@@ -180,11 +180,10 @@ async fn serve_cars(
     listen: SocketAddr,
     grace: Duration,
 ) -> anyhow::Result<()> {
-    Store::open(&data_dir, "HQ")
-        .context("opening headquarters' store")?
-        .close()?;
+    let publisher =
+        StorePublisher::new(Store::open(&data_dir, "HQ").context("opening headquarters' store")?);
     let conn = CrConnection::open(&data_dir.join(DB_FILE))?;
-    let hq = Arc::new(Hq::new(conn, sync_rules::hq())?);
+    let hq = Arc::new(Hq::new(conn, sync_rules::hq(), Some(Arc::new(publisher)))?);
     let (tls_tx, tls_rx) = tokio::sync::watch::channel(pki.server_config()?);
     let listener = tokio::net::TcpListener::bind(listen)
         .await

@@ -245,7 +245,8 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     let sync_status = Arc::new(std::sync::Mutex::new(None::<SyncStatus>));
     let sync = match &config.sync {
         Some(cfg) => Some(tokio::spawn(sync_schedule(
-            data_dir.join(alpr_appliance::store::DB_FILE),
+            data_dir.clone(),
+            car_id.clone(),
             car_link(cfg)?,
             cfg.clone(),
             sync_status.clone(),
@@ -434,7 +435,8 @@ fn car_link(cfg: &config::SyncConfig) -> anyhow::Result<Link> {
 /// long as it lasts. A session cut short is simply tried again; the watermarks say where to
 /// resume.
 async fn sync_schedule(
-    db: PathBuf,
+    data_dir: PathBuf,
+    car_id: String,
     link: Link,
     cfg: config::SyncConfig,
     status: Arc<std::sync::Mutex<Option<SyncStatus>>>,
@@ -450,11 +452,15 @@ async fn sync_schedule(
         ..Default::default()
     };
     let every = std::time::Duration::from_secs(cfg.interval_s);
+    let db = data_dir.join(alpr_appliance::store::DB_FILE);
+    let lists: Arc<dyn alpr_sync::link::client::Subscriber> = Arc::new(
+        alpr_appliance::headquarters::StoreSubscriber::new(data_dir, car_id),
+    );
     loop {
         current.last_attempt = Some(Utc::now());
         let session = tokio::select! {
             _ = shutdown.cancelled() => return,
-            r = link.session(db.clone(), sync_rules::car()) => r,
+            r = link.session(db.clone(), sync_rules::car(), Some(lists.clone())) => r,
         };
         match session {
             Ok(r) => {

@@ -79,6 +79,21 @@ impl Store {
         self.require(by, Permission::HotlistEnter)?;
         let listed = validated(input)?;
         let tx = self.conn.transaction().context("starting agency entry")?;
+        let general: Option<i64> = tx
+            .query_row(
+                "SELECT 1 FROM general_lists WHERE id = ?1",
+                [&input.list_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .context("finding the list")?;
+        if general.is_some() {
+            return bad(format!(
+                "{} is a general list, replaced whole by imports: agency entries go on a list \
+                 of their own",
+                input.list_id
+            ));
+        }
         let kind: Option<String> = tx
             .query_row(
                 "SELECT kind FROM hotlists WHERE id = ?1",

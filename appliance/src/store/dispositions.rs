@@ -322,7 +322,12 @@ impl Store {
                     e.vehicle_year, e.color, e.reason, e.priority, e.ncic_number, e.ori, e.oca,
                     e.instructions, e.effective_at_ms, e.expires_at_ms, e.extra,
                     e.case_number, e.synopsis
-                 FROM hotlist_entries e WHERE e.id = ?1",
+                 FROM hotlist_entries e WHERE e.id = ?1
+                 UNION ALL
+                 SELECT e.plate, e.state, e.plate_type, e.plate_year, e.make, e.model,
+                    e.vehicle_year, e.color, e.reason, e.priority, e.ncic_number, e.ori, e.oca,
+                    e.instructions, e.effective_at_ms, e.expires_at_ms, e.extra, NULL, NULL
+                 FROM general_entries e WHERE e.id = ?1",
                 [&entry_id],
                 |r| Ok((listed_from_row(r, 0)?, r.get(17)?, r.get(18)?)),
             )

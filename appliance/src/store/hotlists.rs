@@ -1,10 +1,11 @@
 //! Hot lists: whole-list replacement, daily deltas, and the index the matcher loads.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Transaction, params};
 use uuid::Uuid;
 
-use super::{Context, Store, StoreError, StoreResult, ms, now_ms};
+use super::general::GENERAL_COLUMNS;
+use super::{Context, Store, StoreError, StoreResult, ms};
 use crate::hotlist::{ConfusionTable, HotlistIndex, IndexBuilder};
 use crate::model::{ListedPlate, Priority, new_id};
 
@@ -107,73 +108,9 @@ pub(super) fn listed_from_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Res
 }
 
 impl Store {
-    /// The next version of a general list, recorded in `hotlists` (created on first load).
-    /// `name` renames the list; `None` keeps its name.
-    fn next_version(tx: &Transaction<'_>, list_id: &str, name: Option<&str>) -> StoreResult<i64> {
-        if list_id.trim().is_empty() {
-            return Err(StoreError::Invalid("a hot list needs a name".into()));
-        }
-        let current: Option<(i64, String)> = tx
-            .query_row(
-                "SELECT current_version, kind FROM hotlists WHERE id = ?1",
-                [list_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .context("reading hot-list version")?;
-        if let Some((_, kind)) = &current
-            && kind != "general"
-        {
-            return Err(StoreError::Invalid(format!(
-                "{list_id} is an {kind} list: its entries are entered and approved one by one"
-            )));
-        }
-        let version = current.map_or(0, |(v, _)| v) + 1;
-        tx.execute(
-            "INSERT INTO hotlists (id, name, kind, current_version)
-                VALUES (?1, COALESCE(?2, ?1), 'general', ?3)
-             ON CONFLICT(id) DO UPDATE SET name = COALESCE(?2, name),
-                current_version = excluded.current_version",
-            params![list_id, name, version],
-        )
-        .context("recording hot list")?;
-        Ok(version)
-    }
-
-    fn record_version(
-        tx: &Transaction<'_>,
-        list_id: &str,
-        version: i64,
-        source_sha256: &str,
-        loaded_by: &str,
-    ) -> StoreResult<()> {
-        let count: i64 = tx
-            .query_row(
-                "SELECT count(*) FROM hotlist_entries WHERE list_id = ?1",
-                [list_id],
-                |r| r.get(0),
-            )
-            .context("counting entries")?;
-        tx.execute(
-            "INSERT INTO hotlist_versions (id, list_id, version, loaded_at_ms, entry_count,
-                source_sha256, loaded_by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                new_id().as_bytes(),
-                list_id,
-                version,
-                now_ms(),
-                count,
-                source_sha256,
-                loaded_by
-            ],
-        )
-        .context("recording hot-list version")?;
-        Ok(())
-    }
-
     /// Replaces a general list whole with `entries` as its next version, in one transaction: the
-    /// matcher sees the old list or the new one, never half of either. Returns the new version.
+    /// matcher sees the old list or the new one, never half of either. What the version removed
+    /// and added is kept, for cars that are a few versions behind. Returns the new version.
     pub fn replace_hotlist(
         &mut self,
         list_id: &str,
@@ -183,14 +120,17 @@ impl Store {
         loaded_by: &str,
     ) -> StoreResult<i64> {
         let tx = self.conn.transaction().context("starting hot-list load")?;
-        let version = Self::next_version(&tx, list_id, Some(name))?;
-        tx.execute("DELETE FROM hotlist_entries WHERE list_id = ?1", [list_id])
-            .context(format!("removing the old entries of {list_id}"))?;
-        for e in entries {
-            insert_entry(&tx, list_id, version, e)
-                .context(format!("loading {} into {list_id}", e.plate))?;
-        }
-        Self::record_version(&tx, list_id, version, source_sha256, loaded_by)?;
+        let version = Self::next_general_version(&tx, list_id)?;
+        Self::set_general_entries(&tx, list_id, version, entries, true)?;
+        Self::finish_general_version(
+            &tx,
+            list_id,
+            Some(name),
+            version,
+            source_sha256,
+            loaded_by,
+            true,
+        )?;
         tx.commit().context("committing hot-list load")?;
         Ok(version)
     }
@@ -209,7 +149,7 @@ impl Store {
         let tx = self.conn.transaction().context("starting hot-list delta")?;
         let exists: bool = tx
             .query_row(
-                "SELECT count(*) FROM hotlists WHERE id = ?1",
+                "SELECT count(*) FROM general_lists WHERE id = ?1",
                 [list_id],
                 |r| r.get::<_, i64>(0),
             )
@@ -220,27 +160,21 @@ impl Store {
                 "no list {list_id} to apply a delta to: import it whole first"
             )));
         }
-        let version = Self::next_version(&tx, list_id, None)?;
+        let version = Self::next_general_version(&tx, list_id)?;
+        let mut seq = 0i64;
         let mut removed = 0u64;
         let mut not_found = 0u64;
         for e in removes {
-            let n = tx
-                .prepare_cached(
-                    "DELETE FROM hotlist_entries WHERE list_id = ?1 AND plate = ?2
-                       AND state IS ?3 AND (?4 IS NULL OR ncic_number IS ?4)",
-                )
-                .and_then(|mut s| s.execute(params![list_id, e.plate, e.state, e.ncic_number]))
-                .context(format!("removing {} from {list_id}", e.plate))?;
+            let n = Self::remove_general_matching(&tx, list_id, version, e, &mut seq)?;
             if n == 0 {
                 not_found += 1;
             }
-            removed += n as u64;
+            removed += n;
         }
         for e in adds {
-            insert_entry(&tx, list_id, version, e)
-                .context(format!("adding {} to {list_id}", e.plate))?;
+            Self::add_general(&tx, list_id, version, e, &mut seq)?;
         }
-        Self::record_version(&tx, list_id, version, source_sha256, loaded_by)?;
+        Self::finish_general_version(&tx, list_id, None, version, source_sha256, loaded_by, true)?;
         tx.commit().context("committing hot-list delta")?;
         Ok(DeltaOutcome {
             version,
@@ -250,19 +184,23 @@ impl Store {
         })
     }
 
-    /// Every list, with its current version and counts.
+    /// Every list, with its current version and counts: general lists, then agency lists.
     pub fn hotlist_summaries(&self) -> StoreResult<Vec<ListSummary>> {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT l.id, l.name, l.kind, l.current_version,
+                "SELECT l.id, l.name, 'general', l.current_version,
+                    (SELECT count(*) FROM general_entries e WHERE e.list_id = l.id), 0,
+                    l.loaded_at_ms, l.loaded_by, l.source_sha256
+                 FROM general_lists l
+                 UNION ALL
+                 SELECT l.id, l.name, l.kind, l.current_version,
                     (SELECT count(*) FROM hotlist_entries e WHERE e.list_id = l.id),
                     (SELECT count(*) FROM hotlist_entries e
-                        WHERE e.list_id = l.id AND e.approved_at_ms IS NULL AND l.kind = 'agency'),
-                    v.loaded_at_ms, v.loaded_by, v.source_sha256
+                        WHERE e.list_id = l.id AND e.approved_at_ms IS NULL),
+                    NULL, NULL, NULL
                  FROM hotlists l
-                 LEFT JOIN hotlist_versions v ON v.list_id = l.id AND v.version = l.current_version
-                 ORDER BY l.id",
+                 ORDER BY 1",
             )
             .context("preparing list summary")?;
         let rows = stmt
@@ -290,9 +228,11 @@ impl Store {
     pub fn hotlist_fingerprint(&self) -> StoreResult<(i64, i64, i64)> {
         self.conn
             .query_row(
-                "SELECT (SELECT coalesce(sum(current_version), 0) FROM hotlists),
-                        (SELECT count(*) FROM hotlist_entries WHERE approved_at_ms IS NOT NULL),
-                        (SELECT count(*) FROM hotlists)",
+                "SELECT (SELECT coalesce(sum(current_version), 0) FROM general_lists)
+                          + (SELECT coalesce(sum(current_version), 0) FROM hotlists),
+                        (SELECT count(*) FROM hotlist_entries WHERE approved_at_ms IS NOT NULL)
+                          + (SELECT coalesce(sum(approved_at_ms), 0) % 1000003 FROM hotlist_entries),
+                        (SELECT count(*) FROM hotlists) + (SELECT count(*) FROM general_lists)",
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
@@ -310,10 +250,12 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(&format!(
-                "SELECT e.id, e.list_id, {ENTRY_COLUMNS} FROM hotlist_entries e
-                 JOIN hotlists l ON l.id = e.list_id
+                "SELECT e.id, e.list_id, {GENERAL_COLUMNS} FROM general_entries e
+                 WHERE e.expires_at_ms IS NULL OR e.expires_at_ms > ?1
+                 UNION ALL
+                 SELECT e.id, e.list_id, {ENTRY_COLUMNS} FROM hotlist_entries e
                  WHERE (e.expires_at_ms IS NULL OR e.expires_at_ms > ?1)
-                   AND (l.kind = 'general' OR e.approved_at_ms IS NOT NULL)"
+                   AND e.approved_at_ms IS NOT NULL"
             ))
             .context("preparing hot-list load")?;
         let mut rows = stmt.query([ms(now)]).context("loading hot lists")?;

@@ -8,6 +8,7 @@ mod agency;
 mod audit;
 mod dispositions;
 mod export;
+mod general;
 mod hotlists;
 mod oversight;
 mod reads;
@@ -31,6 +32,10 @@ pub use dispositions::{
     ACTIONS, DISPOSITIONS, ENFORCEMENT_ACTIONS, HitAlert, HitSummary, StepStatus,
 };
 pub use export::ExportReport;
+pub use general::{
+    KEEP_VERSIONS, ListHead, ListUpdate, content_hash, decode_update, encode_update,
+    general_version, sync_general_lists,
+};
 pub use hotlists::{DeltaOutcome, ListSummary};
 pub use oversight::{AnnualFigures, AuditSample, default_seed, month_bounds};
 pub use reads::StoredRead;

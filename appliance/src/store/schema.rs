@@ -184,7 +184,7 @@ SELECT crsql_as_crr('searches');
 ///
 /// (rusqlite_migration does this too, but pins an older rusqlite than the one cr-sqlite was
 /// measured with here, and two SQLite builds cannot link into one program.)
-const MIGRATIONS: &[&str] = &[V1, V2, V3];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// The NCIC plate year (LIY) and a list's own fields (Genetec's custom fields, as JSON pairs).
 const V2: &str = r#"
@@ -292,6 +292,79 @@ SELECT crsql_as_crr('legal_holds');
 SELECT crsql_as_crr('held_reads');
 SELECT crsql_as_crr('release_requests');
 SELECT crsql_as_crr('audit_memos');
+"#;
+
+/// General lists (state/NCIC, millions of plates, one writer: headquarters) leave the CRRs: a
+/// car gets them as a versioned snapshot plus the changes of each later version, never as
+/// millions of `crsql_changes` and their tombstones. Each entry carries a hash of its content,
+/// so a version's changes are "remove these hashes, add these entries".
+const V4: &str = r#"
+CREATE TABLE general_lists (
+    id TEXT PRIMARY KEY NOT NULL,
+    name TEXT NOT NULL,
+    current_version INTEGER NOT NULL,
+    loaded_at_ms INTEGER NOT NULL,
+    loaded_by TEXT NOT NULL,
+    source_sha256 TEXT NOT NULL,
+    -- the changes of every version after this one are in general_changes
+    changes_kept_after INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE general_entries (
+    id BLOB PRIMARY KEY NOT NULL,
+    list_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    content_sha256 BLOB NOT NULL,
+    plate TEXT NOT NULL,
+    state TEXT,
+    plate_type TEXT,
+    plate_year INTEGER,
+    make TEXT,
+    model TEXT,
+    vehicle_year INTEGER,
+    color TEXT,
+    reason TEXT NOT NULL DEFAULT '',
+    priority TEXT NOT NULL DEFAULT 'normal',
+    ncic_number TEXT,
+    ori TEXT,
+    oca TEXT,
+    instructions TEXT,
+    effective_at_ms INTEGER,
+    expires_at_ms INTEGER,
+    extra TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX general_entries_by_list ON general_entries (list_id, content_sha256);
+CREATE INDEX general_entries_by_plate ON general_entries (list_id, plate);
+
+-- What each version of a general list removed (by content hash) and added (the entry, as
+-- postcard bytes), kept for the recent versions so a car behind gets only the difference.
+CREATE TABLE general_changes (
+    list_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    action TEXT NOT NULL,
+    content_sha256 BLOB NOT NULL,
+    entry BLOB,
+    PRIMARY KEY (list_id, version, seq)
+);
+
+INSERT INTO general_lists (id, name, current_version, loaded_at_ms, loaded_by, source_sha256,
+        changes_kept_after)
+    SELECT l.id, l.name, l.current_version, coalesce(v.loaded_at_ms, 0),
+        coalesce(v.loaded_by, ''), coalesce(v.source_sha256, ''), l.current_version
+    FROM hotlists l
+    LEFT JOIN hotlist_versions v ON v.list_id = l.id AND v.version = l.current_version
+    WHERE l.kind = 'general';
+INSERT INTO general_entries (id, list_id, version, content_sha256, plate, state, plate_type,
+        plate_year, make, model, vehicle_year, color, reason, priority, ncic_number, ori, oca,
+        instructions, effective_at_ms, expires_at_ms, extra)
+    SELECT e.id, e.list_id, e.version, e.id, e.plate, e.state, e.plate_type, e.plate_year,
+        e.make, e.model, e.vehicle_year, e.color, e.reason, e.priority, e.ncic_number, e.ori,
+        e.oca, e.instructions, e.effective_at_ms, e.expires_at_ms, e.extra
+    FROM hotlist_entries e JOIN hotlists l ON l.id = e.list_id WHERE l.kind = 'general';
+DELETE FROM hotlist_entries WHERE list_id IN (SELECT id FROM hotlists WHERE kind = 'general');
+DELETE FROM hotlist_versions WHERE list_id IN (SELECT id FROM hotlists WHERE kind = 'general');
+DELETE FROM hotlists WHERE kind = 'general';
 "#;
 
 /// Brings a store to the current schema, each migration in its own transaction. A store from a

@@ -54,6 +54,17 @@ pub enum LinkError {
     Store(String),
 }
 
+/// The car's side of the general hot lists headquarters publishes.
+pub trait Subscriber: Send + Sync + 'static {
+    /// The version of `list_id` the car holds (0 for none).
+    fn version(&self, list_id: &str) -> Result<i64, String>;
+    /// Applies an encoded update; an error means "send the list whole".
+    fn apply(&self, update: &[u8]) -> Result<(), String>;
+}
+
+/// The most bytes a list update may take on the wire (a whole 5-million-plate list).
+pub const MAX_LIST_UPDATE_BYTES: usize = 512 << 20;
+
 /// Where headquarters is and how to reach it.
 #[derive(Debug, Clone)]
 pub struct Link {
@@ -72,6 +83,9 @@ pub struct SessionReport {
     pub changes_pushed: usize,
     pub batches_pulled: usize,
     pub changes_pulled: usize,
+    /// General lists brought to headquarters' version, and the bytes that took.
+    pub lists_updated: usize,
+    pub list_bytes: usize,
 }
 
 type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
@@ -90,6 +104,17 @@ impl Session {
         method: Method,
         path: &str,
         body: Vec<u8>,
+    ) -> Result<(StatusCode, Bytes), LinkError> {
+        self.request_up_to(method, path, body, MAX_COMPRESSED_BYTES)
+            .await
+    }
+
+    async fn request_up_to(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Vec<u8>,
+        limit: usize,
     ) -> Result<(StatusCode, Bytes), LinkError> {
         let req = Request::builder()
             .method(method)
@@ -118,7 +143,7 @@ impl Session {
                 }
             };
             let status = resp.status();
-            let body = Limited::new(resp.into_body(), MAX_COMPRESSED_BYTES)
+            let body = Limited::new(resp.into_body(), limit)
                 .collect()
                 .await
                 .map_err(|e| LinkError::Http(e.to_string()))?
@@ -187,14 +212,20 @@ impl Link {
         })
     }
 
-    /// One session against the store at `db`: hello, push every stream, pull every stream.
-    pub async fn session(&self, db: PathBuf, rules: Rules) -> Result<SessionReport, LinkError> {
+    /// One session against the store at `db`: hello, push every stream, pull every stream, then
+    /// bring the general lists up to date through `lists`.
+    pub async fn session(
+        &self,
+        db: PathBuf,
+        rules: Rules,
+        lists: Option<Arc<dyn Subscriber>>,
+    ) -> Result<SessionReport, LinkError> {
         let car = tokio::task::spawn_blocking(move || CrConnection::open(&db))
             .await
             .map_err(|e| LinkError::Store(e.to_string()))?
             .map_err(|e| LinkError::Store(e.to_string()))?;
         let car = Arc::new(Mutex::new(car));
-        let result = self.session_on(&car, &rules).await;
+        let result = self.session_on(&car, &rules, lists).await;
         if let Ok(m) = Arc::try_unwrap(car) {
             let conn = m
                 .into_inner()
@@ -208,6 +239,7 @@ impl Link {
         &self,
         car: &Arc<Mutex<CrConnection>>,
         rules: &Rules,
+        lists: Option<Arc<dyn Subscriber>>,
     ) -> Result<SessionReport, LinkError> {
         let mut s = self.connect().await?;
         let (site, version) = on_store(car, |c| Ok((c.site_id()?, c.db_version()?))).await?;
@@ -317,7 +349,69 @@ impl Link {
                 report.changes_pulled += applied.changes;
             }
         }
+        if let Some(sub) = lists {
+            self.update_lists(&mut s, sub, &mut report).await?;
+        }
         Ok(report)
+    }
+
+    async fn update_lists(
+        &self,
+        s: &mut Session,
+        sub: Arc<dyn Subscriber>,
+        report: &mut SessionReport,
+    ) -> Result<(), LinkError> {
+        #[derive(serde::Deserialize)]
+        struct Head {
+            id: String,
+            version: i64,
+        }
+        let (status, body) = s.request(Method::GET, "/v1/lists", Vec::new()).await?;
+        if status != StatusCode::OK {
+            return Err(refused("lists", status, &body));
+        }
+        let heads: Vec<Head> =
+            serde_json::from_slice(&body).map_err(|e| LinkError::Http(e.to_string()))?;
+        for head in heads {
+            let (sub2, id) = (sub.clone(), head.id.clone());
+            let have = tokio::task::spawn_blocking(move || sub2.version(&id))
+                .await
+                .map_err(|e| LinkError::Store(e.to_string()))?
+                .map_err(LinkError::Store)?;
+            if have == head.version {
+                continue;
+            }
+            // Changes since the car's version first; the list whole when they do not apply.
+            for from in [have, 0] {
+                let (status, body) = s
+                    .request_up_to(
+                        Method::GET,
+                        &format!("/v1/lists/update?id={}&from={from}", head.id),
+                        Vec::new(),
+                        MAX_LIST_UPDATE_BYTES,
+                    )
+                    .await?;
+                if status != StatusCode::OK {
+                    return Err(refused("lists/update", status, &body));
+                }
+                report.list_bytes += body.len();
+                let sub2 = sub.clone();
+                let applied = tokio::task::spawn_blocking(move || sub2.apply(&body))
+                    .await
+                    .map_err(|e| LinkError::Store(e.to_string()))?;
+                match applied {
+                    Ok(()) => {
+                        report.lists_updated += 1;
+                        break;
+                    }
+                    Err(e) if from != 0 => {
+                        tracing::warn!(list = %head.id, "changes did not apply ({e}); taking the list whole");
+                    }
+                    Err(e) => return Err(LinkError::Store(e)),
+                }
+            }
+        }
+        Ok(())
     }
 }
 

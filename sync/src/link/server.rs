@@ -32,12 +32,30 @@ const CARS_TABLE: &str = "CREATE TABLE IF NOT EXISTS alpr_sync_cars (
     car_db_version INTEGER NOT NULL DEFAULT 0
 )";
 
+/// What headquarters publishes besides row changes: the general hot lists, by version, which
+/// live outside the CRRs.
+pub trait Publisher: Send + Sync + 'static {
+    /// The lists as JSON: `[{"id": ..., "version": ...}, ...]`.
+    fn lists(&self) -> Result<Vec<u8>, String>;
+    /// The encoded update taking a copy of `list_id` at version `from` to the current one.
+    fn update(&self, list_id: &str, from: i64) -> Result<Vec<u8>, String>;
+}
+
 /// Headquarters' store and rules, shared by every connection.
-#[derive(Debug)]
 pub struct Hq {
     conn: Mutex<CrConnection>,
     rules: Rules,
     site: Vec<u8>,
+    publisher: Option<Arc<dyn Publisher>>,
+}
+
+impl std::fmt::Debug for Hq {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hq")
+            .field("site", &hex::encode(&self.site))
+            .field("rules", &self.rules)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A car HQ has seen, for `alpr hq status`.
@@ -58,7 +76,11 @@ fn now_ms() -> i64 {
 }
 
 impl Hq {
-    pub fn new(conn: CrConnection, rules: Rules) -> crate::Result<Self> {
+    pub fn new(
+        conn: CrConnection,
+        rules: Rules,
+        publisher: Option<Arc<dyn Publisher>>,
+    ) -> crate::Result<Self> {
         conn.execute_batch(CARS_TABLE)
             .map_err(|source| crate::Error::Sqlite {
                 context: "creating alpr_sync_cars".into(),
@@ -69,6 +91,7 @@ impl Hq {
             conn: Mutex::new(conn),
             rules,
             site,
+            publisher,
         })
     }
 
@@ -204,6 +227,16 @@ async fn handle(
             }
         }
         (Method::POST, "/v1/pull") => pull(&hq, &car_id, &q).await,
+        (Method::GET, "/v1/lists") => lists(&hq, None).await,
+        (Method::GET, "/v1/lists/update") => {
+            match (
+                q.get("id"),
+                q.get("from").and_then(|v| v.parse::<i64>().ok()),
+            ) {
+                (Some(id), Some(from)) => lists(&hq, Some((id.clone(), from))).await,
+                _ => refuse(StatusCode::BAD_REQUEST, "lists/update needs id= and from="),
+            }
+        }
         (_, p) => refuse(StatusCode::NOT_FOUND, format!("no {p} here")),
     };
     Ok(response)
@@ -371,6 +404,37 @@ async fn pull(hq: &Arc<Hq>, car_id: &Arc<str>, q: &HashMap<String, String>) -> R
         }
         Ok(Err(e)) => refuse(StatusCode::FORBIDDEN, e),
         Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, e),
+    }
+}
+
+async fn lists(hq: &Arc<Hq>, update: Option<(String, i64)>) -> Response<Body> {
+    let Some(publisher) = hq.publisher.clone() else {
+        return refuse(
+            StatusCode::NOT_FOUND,
+            "this headquarters publishes no lists",
+        );
+    };
+    let json_body = update.is_none();
+    let outcome = tokio::task::spawn_blocking(move || match update {
+        None => publisher.lists(),
+        Some((id, from)) => publisher.update(&id, from),
+    })
+    .await;
+    match outcome {
+        Ok(Ok(bytes)) => {
+            let mut r = Response::new(Full::new(Bytes::from(bytes)));
+            r.headers_mut().insert(
+                hyper::header::CONTENT_TYPE,
+                hyper::header::HeaderValue::from_static(if json_body {
+                    "application/json"
+                } else {
+                    "application/octet-stream"
+                }),
+            );
+            r
+        }
+        Ok(Err(e)) => refuse(StatusCode::NOT_FOUND, e),
+        Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
 }
 
