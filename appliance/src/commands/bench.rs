@@ -19,6 +19,9 @@ pub enum BenchCommand {
     /// Hot-list matching: load time, memory per entry, and lookup latency by kind, against a
     /// plain HashMap and a linear scan.
     Hotlist(HotlistBenchArgs),
+    /// The link to headquarters: bytes per read, hot-list updates as versions and as a CRR
+    /// copy, a backlog catching up over a throttled link.
+    Sync(super::bench_sync::SyncBenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -44,6 +47,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Hotlist(args) => tokio::task::spawn_blocking(move || hotlist(&args))
             .await
             .context("running the benchmark")?,
+        BenchCommand::Sync(args) => super::bench_sync::run(args).await,
     }
 }
 
@@ -71,7 +75,7 @@ const REASONS: &[&str] = &[
 ];
 
 /// Plates in the shapes US states issue (`ABC1234`, `1ABC234`, `AB12345`, `123ABC`).
-fn plate(rng: &mut ChaCha8Rng, out: &mut String) {
+pub(super) fn plate(rng: &mut ChaCha8Rng, out: &mut String) {
     out.clear();
     let shape: &[&[u8]] = match rng.random_range(0..4) {
         0 => &[LETTERS, LETTERS, LETTERS, DIGITS, DIGITS, DIGITS, DIGITS],
@@ -85,7 +89,7 @@ fn plate(rng: &mut ChaCha8Rng, out: &mut String) {
 }
 
 /// An NCIC-like record, written into `e` (its strings reused).
-fn record(rng: &mut ChaCha8Rng, e: &mut ListedPlate) {
+pub(super) fn record(rng: &mut ChaCha8Rng, e: &mut ListedPlate) {
     plate(rng, &mut e.plate);
     let pick = |rng: &mut ChaCha8Rng, set: &[&str]| set.choose(rng).map(|s| s.to_string());
     e.state = pick(rng, STATES);

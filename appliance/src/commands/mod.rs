@@ -3,6 +3,7 @@
 mod access;
 mod audit;
 mod bench;
+mod bench_sync;
 mod camera;
 mod demo;
 mod gps;
