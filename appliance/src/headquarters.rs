@@ -144,3 +144,92 @@ impl alpr_sync::link::client::Subscriber for StoreSubscriber {
         applied.map(|_| ())
     }
 }
+
+/// Headquarters keeps the images cars send in its image store.
+#[derive(Debug)]
+pub struct StoreImages {
+    images: alpr_images::ImageStore,
+}
+
+impl StoreImages {
+    pub fn new(images: alpr_images::ImageStore) -> Self {
+        Self { images }
+    }
+}
+
+impl alpr_sync::link::server::ImageSink for StoreImages {
+    fn has(&self, sha256: &str, ext: &str) -> bool {
+        alpr_images::ImageFormat::from_extension(ext)
+            .is_some_and(|f| self.images.path_of(sha256, f).exists())
+    }
+
+    fn keep(&self, sha256: &str, _ext: &str, bytes: &[u8]) -> Result<(), String> {
+        let got = crate::sha256_hex(bytes);
+        if got != sha256 {
+            return Err(format!("the bytes hash to {got}, not {sha256}"));
+        }
+        self.images
+            .put(bytes)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    fn incoming_dir(&self) -> PathBuf {
+        self.images.root().join(".incoming")
+    }
+}
+
+/// A car offers the images its reads name, oldest first.
+#[derive(Debug)]
+pub struct CarImages {
+    data_dir: PathBuf,
+    car_id: String,
+}
+
+impl CarImages {
+    pub fn new(data_dir: PathBuf, car_id: String) -> Self {
+        Self { data_dir, car_id }
+    }
+
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&crate::store::Store) -> Result<T, String>,
+    ) -> Result<T, String> {
+        let store =
+            crate::store::Store::open(&self.data_dir, &self.car_id).map_err(|e| e.to_string())?;
+        let out = f(&store);
+        let _ = store.close();
+        out
+    }
+}
+
+impl alpr_sync::link::client::ImageSource for CarImages {
+    fn pending(&self, limit: usize) -> Result<Vec<(String, String)>, String> {
+        self.with(|s| s.images_pending(limit).map_err(|e| e.to_string()))
+    }
+
+    fn read(&self, sha256: &str, ext: &str) -> Result<Option<Vec<u8>>, String> {
+        let Some(format) = alpr_images::ImageFormat::from_extension(ext) else {
+            return Ok(None);
+        };
+        self.with(|s| {
+            let image = alpr_images::ImageRef {
+                sha256: sha256.to_string(),
+                format,
+                bytes: 0,
+            };
+            match s.images().get(&image) {
+                Ok(bytes) => Ok(Some(bytes)),
+                // Purged (or damaged) since the row was written: nothing to send.
+                Err(e) => {
+                    tracing::warn!("image {sha256} not sent: {e}");
+                    Ok(None)
+                }
+            }
+        })
+    }
+
+    fn mark_sent(&self, sha256: &str) -> Result<(), String> {
+        self.with(|s| s.mark_image_sent(sha256).map_err(|e| e.to_string()))
+    }
+}

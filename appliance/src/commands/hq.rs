@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use alpr_appliance::headquarters::{HqLink, StorePublisher};
+use alpr_appliance::headquarters::{HqLink, StoreImages, StorePublisher};
 use alpr_appliance::pki::Pki;
 use alpr_appliance::store::{DB_FILE, Store};
 use alpr_appliance::sync_rules;
@@ -180,10 +180,13 @@ async fn serve_cars(
     listen: SocketAddr,
     grace: Duration,
 ) -> anyhow::Result<()> {
-    let publisher =
-        StorePublisher::new(Store::open(&data_dir, "HQ").context("opening headquarters' store")?);
+    let store = Store::open(&data_dir, "HQ").context("opening headquarters' store")?;
+    let images = StoreImages::new(store.images().clone());
+    let publisher = StorePublisher::new(store);
     let conn = CrConnection::open(&data_dir.join(DB_FILE))?;
-    let hq = Arc::new(Hq::new(conn, sync_rules::hq(), Some(Arc::new(publisher)))?);
+    let hq = Arc::new(
+        Hq::new(conn, sync_rules::hq(), Some(Arc::new(publisher)))?.with_images(Arc::new(images)),
+    );
     let (tls_tx, tls_rx) = tokio::sync::watch::channel(pki.server_config()?);
     let listener = tokio::net::TcpListener::bind(listen)
         .await

@@ -454,13 +454,21 @@ async fn sync_schedule(
     let every = std::time::Duration::from_secs(cfg.interval_s);
     let db = data_dir.join(alpr_appliance::store::DB_FILE);
     let lists: Arc<dyn alpr_sync::link::client::Subscriber> = Arc::new(
-        alpr_appliance::headquarters::StoreSubscriber::new(data_dir, car_id),
+        alpr_appliance::headquarters::StoreSubscriber::new(data_dir.clone(), car_id.clone()),
+    );
+    let images: Arc<dyn alpr_sync::link::client::ImageSource> = Arc::new(
+        alpr_appliance::headquarters::CarImages::new(data_dir, car_id),
     );
     loop {
         current.last_attempt = Some(Utc::now());
         let session = tokio::select! {
             _ = shutdown.cancelled() => return,
-            r = link.session(db.clone(), sync_rules::car(), Some(lists.clone())) => r,
+            r = link.session_with(
+                db.clone(),
+                sync_rules::car(),
+                Some(lists.clone()),
+                Some(images.clone()),
+            ) => r,
         };
         match session {
             Ok(r) => {

@@ -172,3 +172,55 @@ pub(crate) fn stored_read_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<St
 fn alternatives_json(alternatives: &[Alternative]) -> String {
     serde_json::to_string(alternatives).unwrap_or_else(|_| "[]".to_string())
 }
+
+/// Images headquarters has confirmed (or that were gone when their turn came): never offered
+/// again. Local to the car.
+const IMAGES_SENT: &str = "CREATE TABLE IF NOT EXISTS alpr_sync_images_sent (
+    sha256 TEXT PRIMARY KEY NOT NULL
+)";
+
+impl Store {
+    /// Images the car's reads name that headquarters has not confirmed: `(sha256, ext)`.
+    pub fn images_pending(&self, limit: usize) -> StoreResult<Vec<(String, String)>> {
+        self.conn
+            .execute_batch(IMAGES_SENT)
+            .context("creating alpr_sync_images_sent")?;
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT sha, ext FROM (
+                    SELECT plate_image_sha256 AS sha, plate_image_format AS ext, captured_at_ms
+                        FROM reads WHERE plate_image_sha256 IS NOT NULL
+                    UNION ALL
+                    SELECT context_image_sha256, context_image_format, captured_at_ms
+                        FROM reads WHERE context_image_sha256 IS NOT NULL)
+                 WHERE sha NOT IN (SELECT sha256 FROM alpr_sync_images_sent)
+                 GROUP BY sha ORDER BY min(captured_at_ms) LIMIT ?1",
+            )
+            .context("finding images to send")?;
+        let rows = stmt
+            .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<String>>(1)?
+                        .unwrap_or_else(|| "jpg".into()),
+                ))
+            })
+            .context("finding images to send")?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .context("finding images to send")
+    }
+
+    pub fn mark_image_sent(&self, sha256: &str) -> StoreResult<()> {
+        self.conn
+            .execute_batch(IMAGES_SENT)
+            .context("creating alpr_sync_images_sent")?;
+        self.conn
+            .execute(
+                "INSERT OR IGNORE INTO alpr_sync_images_sent (sha256) VALUES (?1)",
+                [sha256],
+            )
+            .context("recording a sent image")?;
+        Ok(())
+    }
+}

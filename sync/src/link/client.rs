@@ -62,6 +62,19 @@ pub trait Subscriber: Send + Sync + 'static {
     fn apply(&self, update: &[u8]) -> Result<(), String>;
 }
 
+/// The car's image files that headquarters may not have yet.
+pub trait ImageSource: Send + Sync + 'static {
+    /// Images rows name that have not been confirmed at HQ: `(sha256, ext)`, at most `limit`.
+    fn pending(&self, limit: usize) -> Result<Vec<(String, String)>, String>;
+    /// An image's bytes; `None` when the file is gone (purged since).
+    fn read(&self, sha256: &str, ext: &str) -> Result<Option<Vec<u8>>, String>;
+    /// HQ holds the image (or it is gone here): never offered again.
+    fn mark_sent(&self, sha256: &str) -> Result<(), String>;
+}
+
+/// Bytes per image chunk: an image resumes from its last acknowledged chunk.
+pub const IMAGE_CHUNK: usize = 64 * 1024;
+
 /// The most bytes a list update may take on the wire (a whole 5-million-plate list).
 pub const MAX_LIST_UPDATE_BYTES: usize = 512 << 20;
 
@@ -86,6 +99,9 @@ pub struct SessionReport {
     /// General lists brought to headquarters' version, and the bytes that took.
     pub lists_updated: usize,
     pub list_bytes: usize,
+    /// Images sent whole (or found already at HQ), and bytes sent.
+    pub images_sent: usize,
+    pub image_bytes: usize,
 }
 
 type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
@@ -220,12 +236,23 @@ impl Link {
         rules: Rules,
         lists: Option<Arc<dyn Subscriber>>,
     ) -> Result<SessionReport, LinkError> {
+        self.session_with(db, rules, lists, None).await
+    }
+
+    /// A session that also sends the image files rows name, after the rows.
+    pub async fn session_with(
+        &self,
+        db: PathBuf,
+        rules: Rules,
+        lists: Option<Arc<dyn Subscriber>>,
+        images: Option<Arc<dyn ImageSource>>,
+    ) -> Result<SessionReport, LinkError> {
         let car = tokio::task::spawn_blocking(move || CrConnection::open(&db))
             .await
             .map_err(|e| LinkError::Store(e.to_string()))?
             .map_err(|e| LinkError::Store(e.to_string()))?;
         let car = Arc::new(Mutex::new(car));
-        let result = self.session_on(&car, &rules, lists).await;
+        let result = self.session_on(&car, &rules, lists, images).await;
         if let Ok(m) = Arc::try_unwrap(car) {
             let conn = m
                 .into_inner()
@@ -240,6 +267,7 @@ impl Link {
         car: &Arc<Mutex<CrConnection>>,
         rules: &Rules,
         lists: Option<Arc<dyn Subscriber>>,
+        images: Option<Arc<dyn ImageSource>>,
     ) -> Result<SessionReport, LinkError> {
         let mut s = self.connect().await?;
         let (site, version) = on_store(car, |c| Ok((c.site_id()?, c.db_version()?))).await?;
@@ -352,7 +380,94 @@ impl Link {
         if let Some(sub) = lists {
             self.update_lists(&mut s, sub, &mut report).await?;
         }
+        if let Some(src) = images {
+            self.send_images(&mut s, src, &mut report).await?;
+        }
         Ok(report)
+    }
+
+    async fn send_images(
+        &self,
+        s: &mut Session,
+        src: Arc<dyn ImageSource>,
+        report: &mut SessionReport,
+    ) -> Result<(), LinkError> {
+        #[derive(serde::Deserialize)]
+        struct State {
+            have: u64,
+            #[serde(default)]
+            complete: bool,
+        }
+        loop {
+            let src2 = src.clone();
+            let pending = tokio::task::spawn_blocking(move || src2.pending(64))
+                .await
+                .map_err(|e| LinkError::Store(e.to_string()))?
+                .map_err(LinkError::Store)?;
+            if pending.is_empty() {
+                return Ok(());
+            }
+            for (sha, ext) in pending {
+                let path = format!("/v1/images/{sha}.{ext}");
+                let (status, body) = s.request(Method::GET, &path, Vec::new()).await?;
+                if status != StatusCode::OK {
+                    return Err(refused("image state", status, &body));
+                }
+                let state: State =
+                    serde_json::from_slice(&body).map_err(|e| LinkError::Http(e.to_string()))?;
+                if !state.complete {
+                    let (src2, sha2, ext2) = (src.clone(), sha.clone(), ext.clone());
+                    let bytes = tokio::task::spawn_blocking(move || src2.read(&sha2, &ext2))
+                        .await
+                        .map_err(|e| LinkError::Store(e.to_string()))?
+                        .map_err(LinkError::Store)?;
+                    if let Some(bytes) = bytes {
+                        let mut offset = (state.have as usize).min(bytes.len());
+                        if offset == bytes.len() {
+                            // HQ holds every byte but was cut before the last chunk was kept.
+                            offset = 0;
+                        }
+                        while offset < bytes.len() {
+                            let end = (offset + IMAGE_CHUNK).min(bytes.len());
+                            let last = if end == bytes.len() { "&last=1" } else { "" };
+                            let (status, body) = s
+                                .request(
+                                    Method::PUT,
+                                    &format!("{path}?offset={offset}{last}"),
+                                    bytes[offset..end].to_vec(),
+                                )
+                                .await?;
+                            match status {
+                                StatusCode::OK => {
+                                    report.image_bytes += end - offset;
+                                    offset = end;
+                                }
+                                StatusCode::CONFLICT => {
+                                    let r: Refusal = serde_json::from_slice(&body)
+                                        .map_err(|e| LinkError::Http(e.to_string()))?;
+                                    match r.expected {
+                                        Some(e)
+                                            if e as usize != offset
+                                                && (e as usize) < bytes.len() =>
+                                        {
+                                            offset = e as usize
+                                        }
+                                        _ => return Err(refused("image chunk", status, &body)),
+                                    }
+                                }
+                                _ => return Err(refused("image chunk", status, &body)),
+                            }
+                        }
+                    }
+                }
+                let (src2, sha2) = (src.clone(), sha.clone());
+                tokio::task::spawn_blocking(move || src2.mark_sent(&sha2))
+                    .await
+                    .map_err(|e| LinkError::Store(e.to_string()))?
+                    .map_err(LinkError::Store)?;
+                report.images_sent += 1;
+            }
+        }
     }
 
     async fn update_lists(

@@ -41,12 +41,28 @@ pub trait Publisher: Send + Sync + 'static {
     fn update(&self, list_id: &str, from: i64) -> Result<Vec<u8>, String>;
 }
 
+/// Where headquarters keeps the image files cars send after their rows.
+pub trait ImageSink: Send + Sync + 'static {
+    /// Whether the image is already kept.
+    fn has(&self, sha256: &str, ext: &str) -> bool;
+    /// Keeps a whole image; refuses bytes whose sha256 is not `sha256`.
+    fn keep(&self, sha256: &str, ext: &str, bytes: &[u8]) -> Result<(), String>;
+    /// A folder for images still arriving, one `.part` file each.
+    fn incoming_dir(&self) -> std::path::PathBuf;
+}
+
+/// The most bytes one image chunk may carry.
+pub const MAX_IMAGE_CHUNK: usize = 256 * 1024;
+/// The largest image accepted.
+pub const MAX_IMAGE_BYTES: u64 = 16 << 20;
+
 /// Headquarters' store and rules, shared by every connection.
 pub struct Hq {
     conn: Mutex<CrConnection>,
     rules: Rules,
     site: Vec<u8>,
     publisher: Option<Arc<dyn Publisher>>,
+    images: Option<Arc<dyn ImageSink>>,
 }
 
 impl std::fmt::Debug for Hq {
@@ -92,7 +108,14 @@ impl Hq {
             rules,
             site,
             publisher,
+            images: None,
         })
+    }
+
+    /// Accepts image files into `sink`.
+    pub fn with_images(mut self, sink: Arc<dyn ImageSink>) -> Self {
+        self.images = Some(sink);
+        self
     }
 
     fn with_conn<T>(&self, f: impl FnOnce(&mut CrConnection) -> T) -> Result<T, String> {
@@ -227,6 +250,20 @@ async fn handle(
             }
         }
         (Method::POST, "/v1/pull") => pull(&hq, &car_id, &q).await,
+        (Method::GET, p) if p.starts_with("/v1/images/") => image_state(&hq, p).await,
+        (Method::PUT, p) if p.starts_with("/v1/images/") => {
+            let p = p.to_string();
+            match Limited::new(req.into_body(), MAX_IMAGE_CHUNK)
+                .collect()
+                .await
+            {
+                Ok(body) => image_chunk(&hq, &car_id, &p, &q, body.to_bytes()).await,
+                Err(e) => refuse(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("chunk not received whole: {e}"),
+                ),
+            }
+        }
         (Method::GET, "/v1/lists") => lists(&hq, None).await,
         (Method::GET, "/v1/lists/update") => {
             match (
@@ -404,6 +441,107 @@ async fn pull(hq: &Arc<Hq>, car_id: &Arc<str>, q: &HashMap<String, String>) -> R
         }
         Ok(Err(e)) => refuse(StatusCode::FORBIDDEN, e),
         Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, e),
+    }
+}
+
+/// `sha256.ext` from `/v1/images/<sha256>.<ext>`, checked.
+fn image_name(path: &str) -> Option<(String, String)> {
+    let name = path.strip_prefix("/v1/images/")?;
+    let (sha, ext) = name.split_once('.')?;
+    let ok = sha.len() == 64
+        && sha
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        && matches!(ext, "jpg" | "png");
+    ok.then(|| (sha.to_string(), ext.to_string()))
+}
+
+/// How much of an image HQ holds: `{"have": bytes, "complete": bool}`.
+async fn image_state(hq: &Arc<Hq>, path: &str) -> Response<Body> {
+    let (Some(sink), Some((sha, ext))) = (hq.images.clone(), image_name(path)) else {
+        return refuse(StatusCode::NOT_FOUND, "no such image here");
+    };
+    if sink.has(&sha, &ext) {
+        return json(
+            StatusCode::OK,
+            &serde_json::json!({"have": 0, "complete": true}),
+        );
+    }
+    let part = sink.incoming_dir().join(format!("{sha}.{ext}.part"));
+    let have = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
+    json(
+        StatusCode::OK,
+        &serde_json::json!({"have": have, "complete": false}),
+    )
+}
+
+/// One chunk of an image at `offset`; with `last=1` the image is checked against its name and
+/// kept. A chunk not at the end of what HQ holds is refused with where to resume.
+async fn image_chunk(
+    hq: &Arc<Hq>,
+    car_id: &Arc<str>,
+    path: &str,
+    q: &HashMap<String, String>,
+    chunk: Bytes,
+) -> Response<Body> {
+    use std::io::Write as _;
+    let (Some(sink), Some((sha, ext))) = (hq.images.clone(), image_name(path)) else {
+        return refuse(StatusCode::NOT_FOUND, "no such image here");
+    };
+    let Some(offset) = q.get("offset").and_then(|v| v.parse::<u64>().ok()) else {
+        return refuse(StatusCode::BAD_REQUEST, "a chunk needs offset=<bytes>");
+    };
+    let last = q.get("last").is_some_and(|v| v == "1");
+    let car = car_id.to_string();
+    let outcome =
+        tokio::task::spawn_blocking(move || -> Result<u64, (StatusCode, String, Option<i64>)> {
+            let io = |e: std::io::Error| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), None);
+            if sink.has(&sha, &ext) {
+                return Ok(0);
+            }
+            let dir = sink.incoming_dir();
+            std::fs::create_dir_all(&dir).map_err(io)?;
+            let part = dir.join(format!("{sha}.{ext}.part"));
+            let have = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
+            if offset != have {
+                return Err((
+                    StatusCode::CONFLICT,
+                    format!("image {sha}: {have} bytes here, chunk at {offset}"),
+                    Some(have as i64),
+                ));
+            }
+            if have + chunk.len() as u64 > MAX_IMAGE_BYTES {
+                let _ = std::fs::remove_file(&part);
+                return Err((
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("image {sha} is over {MAX_IMAGE_BYTES} bytes"),
+                    None,
+                ));
+            }
+            let mut f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&part)
+                .map_err(io)?;
+            f.write_all(&chunk).map_err(io)?;
+            f.sync_data().map_err(io)?;
+            let have = have + chunk.len() as u64;
+            if last {
+                let bytes = std::fs::read(&part).map_err(io)?;
+                let kept = sink.keep(&sha, &ext, &bytes);
+                let _ = std::fs::remove_file(&part);
+                kept.map_err(|e| {
+                    tracing::warn!(car = %car, "refused image {sha}: {e}");
+                    (StatusCode::UNPROCESSABLE_ENTITY, e, None)
+                })?;
+            }
+            Ok(have)
+        })
+        .await;
+    match outcome {
+        Ok(Ok(have)) => json(StatusCode::OK, &serde_json::json!({"have": have})),
+        Ok(Err((status, error, expected))) => json(status, &Refusal { error, expected }),
+        Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
 }
 
