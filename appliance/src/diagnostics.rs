@@ -177,12 +177,15 @@ pub fn selftest(data_dir: &Path, t: &Thresholds, now: DateTime<Utc>) -> Vec<Chec
         }
     }
     out.extend(storage(data_dir, t, now));
-    out.push(check(
-        "sync",
-        Verdict::Warn,
-        "no headquarters link in this build".into(),
-        "sync over cellular comes with the sync work; until then `alpr hq sync` by hand",
-    ));
+    out.push(match &status {
+        Ok(s) => sync(s, now),
+        Err(_) => check(
+            "sync",
+            Verdict::Fail,
+            "unknown: the appliance is not running".into(),
+            "start the appliance first",
+        ),
+    });
     out.push(check(
         "audio",
         Verdict::Warn,
@@ -190,6 +193,76 @@ pub fn selftest(data_dir: &Path, t: &Thresholds, now: DateTime<Utc>) -> Vec<Chec
         "the alert tones come with the touchscreen work",
     ));
     out
+}
+
+/// The link to headquarters: configured, last contact, last error, and the car certificate's
+/// expiry (a car whose certificate ran out is refused by headquarters).
+fn sync(s: &ApplianceStatus, now: DateTime<Utc>) -> Check {
+    let Some(sync) = &s.sync else {
+        return check(
+            "sync",
+            Verdict::Warn,
+            "no headquarters link configured".into(),
+            "add [sync] to /etc/alpr/alpr.toml with the folder `alpr hq enroll` wrote for this car",
+        );
+    };
+    if let Some(exp) = sync.certificate_expires {
+        if exp <= now {
+            return check(
+                "sync",
+                Verdict::Fail,
+                format!("the car's certificate expired {}", exp.format("%Y-%m-%d")),
+                "headquarters refuses this car: enroll it again (`alpr hq enroll`) and install the new certificate",
+            );
+        }
+        if exp - now < chrono::Duration::days(30) {
+            return check(
+                "sync",
+                Verdict::Warn,
+                format!("the car's certificate expires {}", exp.format("%Y-%m-%d")),
+                "renew it before then: `alpr hq enroll` at headquarters",
+            );
+        }
+    }
+    let contact = sync
+        .last_success
+        .map(|t| format!("last contact {} s ago", (now - t).num_seconds()))
+        .unwrap_or_else(|| "no contact yet".into());
+    match (&sync.last_error, sync.last_success) {
+        (Some(e), _) if e.contains("Revoked") || e.contains("certificate") => check(
+            "sync",
+            Verdict::Fail,
+            format!("{contact}; refused: {e}"),
+            "headquarters refuses this car's certificate: ask headquarters to enroll it again",
+        ),
+        (Some(e), Some(t)) if now - t < chrono::Duration::hours(12) => check(
+            "sync",
+            Verdict::Warn,
+            format!("{contact}; last attempt failed: {e}"),
+            "no link right now (dead zone?); the car keeps everything and resumes when one exists",
+        ),
+        (Some(e), _) => check(
+            "sync",
+            Verdict::Fail,
+            format!("{contact}; {e}"),
+            "check the modem, the APN and that headquarters' address in [sync] is right",
+        ),
+        (None, Some(_)) => check(
+            "sync",
+            Verdict::Pass,
+            format!(
+                "{contact} with {}; {} changes sent, {} received",
+                sync.hq, sync.changes_pushed, sync.changes_pulled
+            ),
+            "",
+        ),
+        (None, None) => check(
+            "sync",
+            Verdict::Warn,
+            "no attempt yet".into(),
+            "the first sync runs within the configured interval",
+        ),
+    }
 }
 
 fn cameras(s: &ApplianceStatus, t: &Thresholds, now: DateTime<Utc>) -> Check {

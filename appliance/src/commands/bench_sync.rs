@@ -216,6 +216,8 @@ fn crr_copy(
     car.execute_batch(schema)?;
     let n = args.crr_plates;
     let entries = list(n, rng);
+    // Loaded 1,000 rows a transaction: a batch carries whole versions, so one transaction of a
+    // whole list would be one version larger than any batch may be.
     let insert = |conn: &CrConnection, es: &[ListedPlate]| -> anyhow::Result<Vec<Vec<u8>>> {
         conn.execute_batch("BEGIN")?;
         let mut ids = Vec::with_capacity(es.len());
@@ -224,7 +226,10 @@ fn crr_copy(
                 "INSERT INTO l (id, plate, state, make, model, color, reason, ncic, ori, oca,
                     plate_year, vehicle_year) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
             )?;
-            for e in es {
+            for (i, e) in es.iter().enumerate() {
+                if i > 0 && i % 1000 == 0 {
+                    conn.execute_batch("COMMIT; BEGIN")?;
+                }
                 let id = new_id().as_bytes().to_vec();
                 s.execute(rusqlite::params![
                     id,
@@ -275,7 +280,10 @@ fn crr_copy(
     let (bootstrap_bytes, bootstrap_apply, after) = move_all(0)?;
     let changed = ((n as f64 * args.change) / 2.0) as usize;
     hq.execute_batch("BEGIN")?;
-    for id in &ids[..changed] {
+    for (i, id) in ids[..changed].iter().enumerate() {
+        if i > 0 && i % 1000 == 0 {
+            hq.execute_batch("COMMIT; BEGIN")?;
+        }
         hq.execute("DELETE FROM l WHERE id = ?1", [id])?;
     }
     hq.execute_batch("COMMIT")?;
