@@ -153,3 +153,47 @@ fn clinton_426_3_purge_after_nine_months_leaves_no_trace_and_is_not_undone_by_me
     car.close().expect("close");
     hq.close().expect("close");
 }
+
+#[test]
+fn a_car_that_syncs_purges_only_what_headquarters_has_acknowledged() {
+    use alpr_appliance::sync_rules;
+    use alpr_sync::{apply_incoming, outgoing, record_acked};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut car = Agency::new(dir.path(), "clinton", "CAR-1");
+    let old: Vec<MatchedRead> = (0..3)
+        .map(|i| unmatched(&format!("OLD{i}"), Utc::now() - Duration::days(280)))
+        .collect();
+    car.store.insert_reads(&old).expect("reads");
+    car.store
+        .set_syncs_with_hq("hq.example:8443")
+        .expect("sync configured");
+    let report = car.store.purge_expired(None, Utc::now()).expect("purge");
+    assert_eq!(
+        (report.reads, report.unsent),
+        (0, 3),
+        "nothing leaves before HQ has it"
+    );
+
+    let mut hq = Store::open(&dir.path().join("HQ"), "HQ").expect("hq");
+    let hq_site = hq.connection().site_id().expect("site");
+    let mut after = 0;
+    while let Some(b) = outgoing(
+        car.store.connection(),
+        &sync_rules::car(),
+        "bulk",
+        &hq_site,
+        after,
+        1 << 20,
+    )
+    .expect("outgoing")
+    {
+        after = apply_incoming(hq.connection_mut(), &sync_rules::hq(), b)
+            .expect("applied at HQ")
+            .through;
+        record_acked(car.store.connection(), &hq_site, "bulk", after).expect("acked");
+    }
+    let report = car.store.purge_expired(None, Utc::now()).expect("purge");
+    assert_eq!((report.reads, report.unsent), (3, 0));
+    assert_eq!(hq.count("reads").expect("count"), 3, "HQ keeps its copies");
+    hq.close().expect("close");
+}

@@ -207,3 +207,46 @@ pub fn apply_incoming(
         through,
     })
 }
+
+const ACKED_TABLE: &str = "CREATE TABLE IF NOT EXISTS alpr_sync_acked (
+    stream TEXT PRIMARY KEY NOT NULL,
+    peer_site_id BLOB NOT NULL,
+    db_version INTEGER NOT NULL,
+    updated_at_ms INTEGER NOT NULL
+)";
+
+/// Records that `peer` (headquarters) holds this store's changes on `stream` through
+/// `db_version`, as it acknowledged: what a car may purge without losing it at headquarters.
+pub fn record_acked(
+    conn: &rusqlite::Connection,
+    peer: &[u8],
+    stream: &str,
+    db_version: i64,
+) -> Result<()> {
+    conn.execute_batch(ACKED_TABLE)
+        .context("creating alpr_sync_acked")?;
+    conn.execute(
+        "INSERT INTO alpr_sync_acked (stream, peer_site_id, db_version, updated_at_ms)
+         VALUES (?1, ?2, ?3, CAST(unixepoch('subsec') * 1000 AS INTEGER))
+         ON CONFLICT(stream) DO UPDATE SET peer_site_id = excluded.peer_site_id,
+            db_version = max(db_version, excluded.db_version),
+            updated_at_ms = excluded.updated_at_ms",
+        params![stream, peer, db_version],
+    )
+    .context("recording what headquarters holds")?;
+    Ok(())
+}
+
+/// Through which of this store's versions headquarters holds `stream` (0 when never told).
+pub fn acked_through(conn: &rusqlite::Connection, stream: &str) -> Result<i64> {
+    conn.execute_batch(ACKED_TABLE)
+        .context("creating alpr_sync_acked")?;
+    conn.query_row(
+        "SELECT db_version FROM alpr_sync_acked WHERE stream = ?1",
+        [stream],
+        |r| r.get(0),
+    )
+    .optional()
+    .context("reading alpr_sync_acked")
+    .map(|v| v.unwrap_or(0))
+}

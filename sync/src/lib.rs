@@ -18,6 +18,9 @@ pub mod wire;
 pub use changes::{Change, SqlValue, apply_changes, changes_since};
 pub use connection::CrConnection;
 pub use error::{Error, Result};
-pub use exchange::{Applied, ExchangeError, Rules, apply_incoming, outgoing, stream_watermark};
+pub use exchange::{
+    Applied, ExchangeError, Rules, acked_through, apply_incoming, outgoing, record_acked,
+    stream_watermark,
+};
 pub use extension::{CRSQLITE_VERSION, extension_path};
 pub use peers::{PullStats, pull, received_watermark};

@@ -203,6 +203,9 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     let mut store = Store::open(&data_dir, &car_id)
         .with_context(|| format!("opening the store in {}", data_dir.display()))?;
     store.use_policy(policy.clone())?;
+    if let Some(sync) = &config.sync {
+        store.set_syncs_with_hq(&sync.hq)?;
+    }
     let confusions = config.confusions();
     let (index, _) = store.load_hotlist_index(Utc::now(), confusions.clone())?;
     let camera_listen = config.cameras.listen;

@@ -61,6 +61,8 @@ pub struct PurgeReport {
     pub images: u64,
     /// Due reads kept because a hold names them.
     pub held: u64,
+    /// Due reads kept because headquarters has not acknowledged them yet (a car that syncs).
+    pub unsent: u64,
 }
 
 /// Reads purged per transaction: bounds the WAL and the time the store is locked.
@@ -319,6 +321,39 @@ impl Store {
             )
             .context("counting held reads")?
             .max(0) as u64;
+        // A car that syncs purges only what headquarters has acknowledged: a read deleted before
+        // it was sent could never be sent (cr-sqlite keeps only the deletion).
+        let (bulk, priority) = if self.syncs_with_hq()? {
+            (
+                alpr_sync::acked_through(&self.conn, "bulk")?,
+                alpr_sync::acked_through(&self.conn, "priority")?,
+            )
+        } else {
+            (i64::MAX, i64::MAX)
+        };
+        const ACKED: &str = "(SELECT coalesce(max(c.db_version), 0) FROM reads__crsql_clock c
+                JOIN reads__crsql_pks p ON p.__crsql_key = c.key WHERE p.id = reads.id) <= ?3
+            AND NOT EXISTS (SELECT 1 FROM hits h JOIN hits__crsql_pks p ON p.id = h.id
+                JOIN hits__crsql_clock c ON c.key = p.__crsql_key
+                WHERE h.read_id = reads.id AND c.db_version > ?4)
+            AND NOT EXISTS (SELECT 1 FROM dispositions d JOIN hits h ON h.id = d.hit_id
+                JOIN dispositions__crsql_pks p ON p.id = d.id
+                JOIN dispositions__crsql_clock c ON c.key = p.__crsql_key
+                WHERE h.read_id = reads.id AND c.db_version > ?4)";
+        if bulk != i64::MAX {
+            report.unsent = self
+                .conn
+                .query_row(
+                    &format!(
+                        "SELECT count(*) FROM reads WHERE captured_at_ms < ?1 AND ?2 = ?2
+                           AND NOT ({ACKED})"
+                    ),
+                    params![ms(cutoff), 0, bulk, priority],
+                    |r| r.get::<_, i64>(0),
+                )
+                .context("counting reads not yet at headquarters")?
+                .max(0) as u64;
+        }
         let mut images: Vec<(String, String)> = Vec::new();
         loop {
             let tx = self.conn.transaction().context("starting a purge batch")?;
@@ -329,12 +364,16 @@ impl Store {
             .context("preparing a purge batch")?;
             let n = tx
                 .execute(
-                    "INSERT INTO purge_reads (id) SELECT id FROM reads
-                     WHERE captured_at_ms < ?1 AND id NOT IN (
-                        SELECT h.read_id FROM held_reads h JOIN legal_holds l ON l.id = h.hold_id
-                        WHERE l.released_at_ms IS NULL)
-                     LIMIT ?2",
-                    params![ms(cutoff), PURGE_BATCH],
+                    &format!(
+                        "INSERT INTO purge_reads (id) SELECT id FROM reads
+                         WHERE captured_at_ms < ?1 AND id NOT IN (
+                            SELECT h.read_id FROM held_reads h
+                            JOIN legal_holds l ON l.id = h.hold_id
+                            WHERE l.released_at_ms IS NULL)
+                           AND {ACKED}
+                         LIMIT ?2"
+                    ),
+                    params![ms(cutoff), PURGE_BATCH, bulk, priority],
                 )
                 .context("choosing reads to purge")?;
             if n == 0 {
@@ -435,17 +474,46 @@ impl Store {
             object_id: "",
             detail: &format!(
                 "retention {} days under the {} policy: reads captured before {cutoff} purged: \
-                 {} reads, {} hits, {} dispositions, {} images; {} held reads kept",
+                 {} reads, {} hits, {} dispositions, {} images; {} held reads kept; {} kept until \
+                 headquarters has them",
                 policy.retention.max_days,
                 policy.agency.id,
                 report.reads,
                 report.hits,
                 report.dispositions,
                 report.images,
-                report.held
+                report.held,
+                report.unsent
             ),
         })?;
         Ok(report)
+    }
+
+    /// Whether this store is a car that syncs with headquarters (set by `alpr run` with [sync]).
+    pub fn syncs_with_hq(&self) -> StoreResult<bool> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT 1 FROM local_settings WHERE key = 'sync_hq'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()
+            .context("reading local settings")?
+            .is_some())
+    }
+
+    /// Records that this car syncs with headquarters at `hq`: from now on its purge takes only
+    /// what headquarters has acknowledged.
+    pub fn set_syncs_with_hq(&self, hq: &str) -> StoreResult<()> {
+        self.conn
+            .execute(
+                "INSERT INTO local_settings (key, value) VALUES ('sync_hq', ?1)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [hq],
+            )
+            .context("recording the headquarters link")?;
+        Ok(())
     }
 
     /// Moves everything into the main file, empties the WAL, and gives freed pages back to the

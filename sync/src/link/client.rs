@@ -305,6 +305,11 @@ impl Link {
             let mut after = serde_json::from_slice::<PushAck>(&body)
                 .map_err(|e| LinkError::Http(e.to_string()))?
                 .through;
+            let (st, hs) = (stream.clone(), hq_site.clone());
+            on_store(car, move |c| {
+                crate::exchange::record_acked(c, &hs, &st, after)
+            })
+            .await?;
             loop {
                 let (r, st, hs) = (rules.clone(), stream.clone(), hq_site.clone());
                 let batch = on_store(car, move |c| {
@@ -325,6 +330,11 @@ impl Link {
                         after = serde_json::from_slice::<PushAck>(&body)
                             .map_err(|e| LinkError::Http(e.to_string()))?
                             .through;
+                        let (st, hs) = (stream.clone(), hq_site.clone());
+                        on_store(car, move |c| {
+                            crate::exchange::record_acked(c, &hs, &st, after)
+                        })
+                        .await?;
                         report.batches_pushed += 1;
                         report.changes_pushed += n;
                     }
