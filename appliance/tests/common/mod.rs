@@ -85,3 +85,77 @@ impl Drop for Running {
         let _ = self.child.wait();
     }
 }
+
+/// A running `alpr hq serve`, killed if the test ends before stopping it.
+pub struct Serving {
+    pub child: Child,
+    /// The rest of its standard output, after the serving line.
+    pub stdout: BufReader<ChildStdout>,
+    /// Where cars connect.
+    pub addr: String,
+}
+
+impl Serving {
+    /// Starts `cmd` (an `alpr hq serve` with `--listen 127.0.0.1:0` or another address) and
+    /// waits until it serves cars.
+    pub fn start(cmd: &mut Command) -> Self {
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("alpr hq serve starts");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut line = String::new();
+        stdout.read_line(&mut line).expect("serving line");
+        assert!(line.starts_with("serving cars on"), "{line:?}");
+        let addr = line.trim().rsplit(' ').next().expect("address").to_string();
+        Self {
+            child,
+            stdout,
+            addr,
+        }
+    }
+
+    /// Asks it to stop as systemd would.
+    pub fn sigterm(&self) {
+        sigterm(&self.child);
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// SIGTERM to `child` alone (by its pid).
+pub fn sigterm(child: &Child) {
+    let pid = i32::try_from(child.id()).expect("a pid fits an i32");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .expect("SIGTERM delivered");
+}
+
+/// Waits up to `limit` for `child` to exit; `Err` says it did not (it is then killed).
+pub fn wait_exit(
+    child: &mut Child,
+    limit: std::time::Duration,
+) -> Result<std::process::ExitStatus, String> {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return Ok(status),
+            Ok(None) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Ok(None) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("pid {} still running after {limit:?}", child.id()));
+            }
+            Err(e) => return Err(format!("waiting for pid {}: {e}", child.id())),
+        }
+    }
+}
