@@ -291,65 +291,13 @@ impl Link {
             hq_site: hello.hq_site.clone(),
             ..Default::default()
         };
-        for (stream, _) in &rules.streams {
-            let (status, body) = s
-                .request(
-                    Method::GET,
-                    &format!("/v1/state?stream={stream}"),
-                    Vec::new(),
-                )
+        // The first stream (hits, dispositions) goes first; then what headquarters has for the
+        // car (new hot lists, BOLOs) comes down before the car's backlog of reads goes up, so a
+        // short link brings both the hit out and the lists in.
+        let mut streams = rules.streams.iter().map(|(name, _)| name);
+        if let Some(first) = streams.next() {
+            self.push_stream(&mut s, car, first, rules, &hq_site, &mut report)
                 .await?;
-            if status != StatusCode::OK {
-                return Err(refused("state", status, &body));
-            }
-            let mut after = serde_json::from_slice::<PushAck>(&body)
-                .map_err(|e| LinkError::Http(e.to_string()))?
-                .through;
-            let (st, hs) = (stream.clone(), hq_site.clone());
-            on_store(car, move |c| {
-                crate::exchange::record_acked(c, &hs, &st, after)
-            })
-            .await?;
-            loop {
-                let (r, st, hs) = (rules.clone(), stream.clone(), hq_site.clone());
-                let batch = on_store(car, move |c| {
-                    outgoing(c, &r, &st, &hs, after, PUSH_BATCH_BYTES)?
-                        .map(|b| {
-                            let n = b.changes.len();
-                            b.encode().map(|bytes| (bytes, n)).map_err(|e| {
-                                crate::Error::MalformedChange(format!("encoding a batch: {e}"))
-                            })
-                        })
-                        .transpose()
-                })
-                .await?;
-                let Some((bytes, n)) = batch else { break };
-                let (status, body) = s.request(Method::POST, "/v1/push", bytes).await?;
-                match status {
-                    StatusCode::OK => {
-                        after = serde_json::from_slice::<PushAck>(&body)
-                            .map_err(|e| LinkError::Http(e.to_string()))?
-                            .through;
-                        let (st, hs) = (stream.clone(), hq_site.clone());
-                        on_store(car, move |c| {
-                            crate::exchange::record_acked(c, &hs, &st, after)
-                        })
-                        .await?;
-                        report.batches_pushed += 1;
-                        report.changes_pushed += n;
-                    }
-                    StatusCode::CONFLICT => {
-                        // HQ already holds more (an acknowledgement lost with a dropped link).
-                        let r: Refusal = serde_json::from_slice(&body)
-                            .map_err(|e| LinkError::Http(e.to_string()))?;
-                        match r.expected {
-                            Some(e) if e != after => after = e,
-                            _ => return Err(refused("push", status, &body)),
-                        }
-                    }
-                    _ => return Err(refused("push", status, &body)),
-                }
-            }
         }
         for (stream, _) in &rules.streams {
             loop {
@@ -389,6 +337,10 @@ impl Link {
         }
         if let Some(sub) = lists {
             self.update_lists(&mut s, sub, &mut report).await?;
+        }
+        for stream in streams {
+            self.push_stream(&mut s, car, stream, rules, &hq_site, &mut report)
+                .await?;
         }
         if let Some(src) = images {
             self.send_images(&mut s, src, &mut report).await?;
@@ -478,6 +430,78 @@ impl Link {
                 report.images_sent += 1;
             }
         }
+    }
+
+    /// Pushes everything of `stream` headquarters does not hold yet.
+    async fn push_stream(
+        &self,
+        s: &mut Session,
+        car: &Arc<Mutex<CrConnection>>,
+        stream: &String,
+        rules: &Rules,
+        hq_site: &[u8],
+        report: &mut SessionReport,
+    ) -> Result<(), LinkError> {
+        let hq_site = hq_site.to_vec();
+        let (status, body) = s
+            .request(
+                Method::GET,
+                &format!("/v1/state?stream={stream}"),
+                Vec::new(),
+            )
+            .await?;
+        if status != StatusCode::OK {
+            return Err(refused("state", status, &body));
+        }
+        let mut after = serde_json::from_slice::<PushAck>(&body)
+            .map_err(|e| LinkError::Http(e.to_string()))?
+            .through;
+        let (st, hs) = (stream.clone(), hq_site.clone());
+        on_store(car, move |c| {
+            crate::exchange::record_acked(c, &hs, &st, after)
+        })
+        .await?;
+        loop {
+            let (r, st, hs) = (rules.clone(), stream.clone(), hq_site.clone());
+            let batch = on_store(car, move |c| {
+                outgoing(c, &r, &st, &hs, after, PUSH_BATCH_BYTES)?
+                    .map(|b| {
+                        let n = b.changes.len();
+                        b.encode().map(|bytes| (bytes, n)).map_err(|e| {
+                            crate::Error::MalformedChange(format!("encoding a batch: {e}"))
+                        })
+                    })
+                    .transpose()
+            })
+            .await?;
+            let Some((bytes, n)) = batch else { break };
+            let (status, body) = s.request(Method::POST, "/v1/push", bytes).await?;
+            match status {
+                StatusCode::OK => {
+                    after = serde_json::from_slice::<PushAck>(&body)
+                        .map_err(|e| LinkError::Http(e.to_string()))?
+                        .through;
+                    let (st, hs) = (stream.clone(), hq_site.clone());
+                    on_store(car, move |c| {
+                        crate::exchange::record_acked(c, &hs, &st, after)
+                    })
+                    .await?;
+                    report.batches_pushed += 1;
+                    report.changes_pushed += n;
+                }
+                StatusCode::CONFLICT => {
+                    // HQ already holds more (an acknowledgement lost with a dropped link).
+                    let r: Refusal = serde_json::from_slice(&body)
+                        .map_err(|e| LinkError::Http(e.to_string()))?;
+                    match r.expected {
+                        Some(e) if e != after => after = e,
+                        _ => return Err(refused("push", status, &body)),
+                    }
+                }
+                _ => return Err(refused("push", status, &body)),
+            }
+        }
+        Ok(())
     }
 
     async fn update_lists(
