@@ -182,7 +182,7 @@ fn a_car_that_syncs_purges_only_what_headquarters_has_acknowledged() {
         &sync_rules::car(),
         "bulk",
         &hq_site,
-        after,
+        alpr_sync::Resume::after(after),
         1 << 20,
     )
     .expect("outgoing")

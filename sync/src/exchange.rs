@@ -30,13 +30,13 @@ pub struct Rules {
 #[derive(Debug, thiserror::Error)]
 pub enum ExchangeError {
     #[error(
-        "batch for stream {stream} starts after version {got}, but everything through {expected} \
-         is already here: resend from {expected}"
+        "batch for stream {stream} starts at {got:?}, but this side stands at {expected:?}: \
+         resend from there"
     )]
     OutOfOrder {
         stream: String,
-        expected: i64,
-        got: i64,
+        expected: Resume,
+        got: Resume,
     },
     #[error("batch carries changes to {table}, which this side does not accept from its peer")]
     Direction { table: String },
@@ -51,23 +51,65 @@ const STREAM_TABLE: &str = "CREATE TABLE IF NOT EXISTS alpr_sync_stream (
     stream TEXT NOT NULL,
     db_version INTEGER NOT NULL,
     updated_at_ms INTEGER NOT NULL,
+    -- of the version after db_version, the changes before this seq are staged
+    next_seq INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (peer_site_id, stream)
+);
+CREATE TABLE IF NOT EXISTS alpr_sync_staged (
+    peer_site_id BLOB NOT NULL,
+    stream TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    \"table\" TEXT NOT NULL,
+    pk BLOB NOT NULL,
+    cid TEXT NOT NULL,
+    val ANY,
+    col_version INTEGER NOT NULL,
+    db_version INTEGER NOT NULL,
+    site_id BLOB NOT NULL,
+    cl INTEGER NOT NULL,
+    PRIMARY KEY (peer_site_id, stream, seq)
 )";
 
-/// The sender `db_version` through which `store` holds `peer`'s changes on `stream`.
-pub fn stream_watermark(store: &rusqlite::Connection, peer: &[u8], stream: &str) -> Result<i64> {
+/// Where a receiver stands with a sender on a stream: every version through `after` merged,
+/// and of the next version the changes before `next_seq` kept aside, waiting for the rest.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Resume {
+    pub after: i64,
+    pub next_seq: i64,
+}
+
+impl Resume {
+    /// From the start of the version after `after`.
+    pub fn after(after: i64) -> Self {
+        Resume { after, next_seq: 0 }
+    }
+}
+
+/// Where `store` stands with `peer` on `stream`.
+pub fn stream_resume(store: &rusqlite::Connection, peer: &[u8], stream: &str) -> Result<Resume> {
     store
         .execute_batch(STREAM_TABLE)
         .context("creating alpr_sync_stream")?;
     store
         .query_row(
-            "SELECT db_version FROM alpr_sync_stream WHERE peer_site_id = ?1 AND stream = ?2",
+            "SELECT db_version, next_seq FROM alpr_sync_stream
+             WHERE peer_site_id = ?1 AND stream = ?2",
             params![peer, stream],
-            |r| r.get(0),
+            |r| {
+                Ok(Resume {
+                    after: r.get(0)?,
+                    next_seq: r.get(1)?,
+                })
+            },
         )
         .optional()
         .context("reading alpr_sync_stream")
-        .map(|v| v.unwrap_or(0))
+        .map(|v| v.unwrap_or_default())
+}
+
+/// The sender `db_version` through which `store` holds `peer`'s changes on `stream`.
+pub fn stream_watermark(store: &rusqlite::Connection, peer: &[u8], stream: &str) -> Result<i64> {
+    stream_resume(store, peer, stream).map(|r| r.after)
 }
 
 fn approx_bytes(c: &Change) -> usize {
@@ -79,15 +121,16 @@ fn approx_bytes(c: &Change) -> usize {
     c.pk.len() + c.cid.len() + val + 48
 }
 
-/// The next batch of `stream` for the peer `to_site`, after `after`: whole versions, at most
-/// about `max_bytes`, leaving out the peer's own changes, tables this side does not send, and
-/// local deletes of tables that keep them. `None` when nothing is newer.
+/// The next batch of `stream` for the peer `to_site`, from where it stands (`from`): whole
+/// versions, at most about `max_bytes`, leaving out the peer's own changes, tables this side does
+/// not send, and local deletes of tables that keep them. A single version larger than
+/// `max_bytes` goes in parts. `None` when nothing is newer.
 pub fn outgoing(
     conn: &CrConnection,
     rules: &Rules,
     stream: &str,
     to_site: &[u8],
-    after: i64,
+    from: Resume,
     max_bytes: usize,
 ) -> Result<Option<ChangeBatch>> {
     let Some((_, tables)) = rules.streams.iter().find(|(s, _)| s == stream) else {
@@ -105,13 +148,15 @@ pub fn outgoing(
         )
         .context("preparing the outgoing batch")?;
     let mut rows = stmt
-        .query(params![after, to_site, tables_json])
+        .query(params![from.after, to_site, tables_json])
         .context("reading crsql_changes")?;
     let mut changes: Vec<Change> = Vec::new();
     let mut bytes = 0usize;
-    // The last version read; the loop stops only where a new version begins, so every version
-    // read is whole.
-    let mut last: Option<i64> = None;
+    let mut first: Option<i64> = None;
+    let mut current: Option<i64> = None;
+    // The last version this batch holds whole (or completes).
+    let mut complete: Option<i64> = None;
+    let mut cut_in_first = false;
     while let Some(r) = rows.next().context("reading crsql_changes")? {
         let c = Change {
             table: r.get(0).context("table")?,
@@ -124,11 +169,22 @@ pub fn outgoing(
             cl: r.get(7).context("cl")?,
             seq: r.get(8).context("seq")?,
         };
-        if last != Some(c.db_version) {
-            if bytes >= max_bytes && last.is_some() {
-                break;
+        if current != Some(c.db_version) {
+            if let Some(v) = current {
+                complete = Some(v);
+                if bytes >= max_bytes {
+                    break;
+                }
             }
-            last = Some(c.db_version);
+            current = Some(c.db_version);
+            first.get_or_insert(c.db_version);
+        } else if bytes >= max_bytes && complete.is_none() {
+            // The first version alone is over the limit: send it in parts.
+            cut_in_first = true;
+            break;
+        }
+        if Some(c.db_version) == first && c.seq < from.next_seq {
+            continue; // the receiver holds it already
         }
         bytes += approx_bytes(&c);
         let local_delete =
@@ -138,13 +194,34 @@ pub fn outgoing(
         }
     }
     drop(rows);
-    let Some(through) = last else {
+    let Some(first) = first else {
         return Ok(None);
     };
+    if !cut_in_first && complete != current {
+        // The rows ran out: the last version read is whole.
+        complete = current;
+    }
     let site = conn.site_id()?;
-    Ok(Some(ChangeBatch::new(
-        stream, &site, after, through, &changes,
-    )))
+    let mut batch = if cut_in_first {
+        ChangeBatch::new(stream, &site, from.after, from.after, &changes)
+    } else {
+        let through = complete.unwrap_or(first);
+        ChangeBatch::new(stream, &site, from.after, through, &changes)
+    };
+    if cut_in_first {
+        batch.part = Some(crate::wire::Part {
+            version: first,
+            first_seq: from.next_seq,
+            last: false,
+        });
+    } else if from.next_seq > 0 {
+        batch.part = Some(crate::wire::Part {
+            version: first,
+            first_seq: from.next_seq,
+            last: true,
+        });
+    }
+    Ok(Some(batch))
 }
 
 fn serde_json_tables(tables: &[&String]) -> String {
@@ -161,10 +238,58 @@ pub struct Applied {
     pub changes: usize,
     /// The watermark for the batch's sender and stream now.
     pub through: i64,
+    /// Where the receiver stands now (with a version part kept aside, its next seq).
+    pub resume: Resume,
 }
 
-/// Checks `batch` against this side's rules and watermark, then merges it and moves the watermark
-/// in one transaction. A refused batch leaves the store as it was.
+fn stage(
+    tx: &rusqlite::Transaction<'_>,
+    from: &[u8],
+    stream: &str,
+    changes: &[Change],
+) -> Result<()> {
+    let mut stmt = tx
+        .prepare_cached(
+            r#"INSERT OR REPLACE INTO alpr_sync_staged (peer_site_id, stream, seq, "table", pk,
+                cid, val, col_version, db_version, site_id, cl)
+               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"#,
+        )
+        .context("preparing to keep a part aside")?;
+    for c in changes {
+        stmt.execute(params![
+            from,
+            stream,
+            c.seq,
+            c.table,
+            c.pk,
+            c.cid,
+            rusqlite::types::Value::from(&c.val),
+            c.col_version,
+            c.db_version,
+            c.site_id,
+            c.cl
+        ])
+        .context("keeping a part aside")?;
+    }
+    Ok(())
+}
+
+fn set_resume(tx: &rusqlite::Transaction<'_>, from: &[u8], stream: &str, r: Resume) -> Result<()> {
+    tx.execute(
+        "INSERT INTO alpr_sync_stream (peer_site_id, stream, db_version, next_seq, updated_at_ms)
+         VALUES (?1, ?2, ?3, ?4, CAST(unixepoch('subsec') * 1000 AS INTEGER))
+         ON CONFLICT(peer_site_id, stream) DO UPDATE SET db_version = excluded.db_version,
+            next_seq = excluded.next_seq, updated_at_ms = excluded.updated_at_ms",
+        params![from, stream, r.after, r.next_seq],
+    )
+    .context("recording the watermark")?;
+    Ok(())
+}
+
+/// Checks `batch` against this side's rules and where it stands with the sender, then merges it
+/// and moves the watermark in one transaction. A part of a version too large for one batch is
+/// kept aside until its last part arrives; the version is merged whole then. A refused batch
+/// leaves the store as it was.
 pub fn apply_incoming(
     conn: &mut CrConnection,
     rules: &Rules,
@@ -176,35 +301,69 @@ pub fn apply_incoming(
     if let Some(t) = batch.tables.iter().find(|t| !rules.receive.contains(t)) {
         return Err(ExchangeError::Direction { table: t.clone() });
     }
-    let (stream, from, after, through) = (
+    let (stream, from, after, through, part) = (
         batch.stream.clone(),
         batch.from_site.clone(),
         batch.after,
         batch.through,
+        batch.part,
     );
     let tx = conn.transaction().context("starting the merge")?;
-    let have = stream_watermark(&tx, &from, &stream)?;
-    if have != after {
+    let have = stream_resume(&tx, &from, &stream)?;
+    let got = Resume {
+        after,
+        next_seq: part.map_or(0, |p| p.first_seq),
+    };
+    // A batch of whole versions from where the last merged version ends replaces any parts kept
+    // aside (the sender started that version again).
+    let fits = have.after == after && (have.next_seq == got.next_seq || part.is_none());
+    if !fits {
         return Err(ExchangeError::OutOfOrder {
             stream,
             expected: have,
-            got: after,
+            got,
         });
     }
     let changes = batch.into_changes();
-    apply_changes(&tx, &changes)?;
-    tx.execute(
-        "INSERT INTO alpr_sync_stream (peer_site_id, stream, db_version, updated_at_ms)
-         VALUES (?1, ?2, ?3, CAST(unixepoch('subsec') * 1000 AS INTEGER))
-         ON CONFLICT(peer_site_id, stream) DO UPDATE SET db_version = excluded.db_version,
-            updated_at_ms = excluded.updated_at_ms",
-        params![from, stream, through],
-    )
-    .context("recording the watermark")?;
+    let n = changes.len();
+    let resume = match part {
+        Some(p) if !p.last => {
+            stage(&tx, &from, &stream, &changes)?;
+            let next_seq = changes
+                .iter()
+                .map(|c| c.seq + 1)
+                .max()
+                .unwrap_or(have.next_seq)
+                .max(have.next_seq);
+            Resume { after, next_seq }
+        }
+        _ => {
+            if part.is_some() {
+                tx.execute(
+                    r#"INSERT INTO crsql_changes ("table", pk, cid, val, col_version, db_version,
+                        site_id, cl, seq)
+                       SELECT "table", pk, cid, val, col_version, db_version, site_id, cl, seq
+                       FROM alpr_sync_staged WHERE peer_site_id = ?1 AND stream = ?2
+                       ORDER BY seq"#,
+                    params![from, stream],
+                )
+                .context("merging a version kept aside")?;
+            }
+            tx.execute(
+                "DELETE FROM alpr_sync_staged WHERE peer_site_id = ?1 AND stream = ?2",
+                params![from, stream],
+            )
+            .context("clearing parts kept aside")?;
+            apply_changes(&tx, &changes)?;
+            Resume::after(through)
+        }
+    };
+    set_resume(&tx, &from, &stream, resume)?;
     tx.commit().context("committing the merge")?;
     Ok(Applied {
-        changes: changes.len(),
-        through,
+        changes: n,
+        through: resume.after,
+        resume,
     })
 }
 

@@ -19,8 +19,8 @@ pub use changes::{Change, SqlValue, apply_changes, changes_since};
 pub use connection::CrConnection;
 pub use error::{Error, Result};
 pub use exchange::{
-    Applied, ExchangeError, Rules, acked_through, apply_incoming, outgoing, record_acked,
-    stream_watermark,
+    Applied, ExchangeError, Resume, Rules, acked_through, apply_incoming, outgoing, record_acked,
+    stream_resume, stream_watermark,
 };
 pub use extension::{CRSQLITE_VERSION, extension_path};
 pub use peers::{PullStats, pull, received_watermark};

@@ -55,6 +55,19 @@ pub struct ChangeBatch {
     pub tables: Vec<String>,
     pub sites: Vec<Vec<u8>>,
     pub changes: Vec<WireChange>,
+    /// Set when the batch carries part of one version too large for a batch: the receiver keeps
+    /// the parts aside and merges the version only with its last part.
+    pub part: Option<Part>,
+}
+
+/// Part of a version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Part {
+    pub version: i64,
+    /// The version's changes from this `seq` on (the receiver holds those before it).
+    pub first_seq: i64,
+    /// This part completes the version (and the batch may go on with whole versions after it).
+    pub last: bool,
 }
 
 /// Why a batch was refused on arrival; nothing was applied.
@@ -145,6 +158,7 @@ impl ChangeBatch {
                 .collect(),
             sites,
             changes,
+            part: None,
         }
     }
 
@@ -222,8 +236,29 @@ impl ChangeBatch {
         if let Some(s) = self.sites.iter().find(|s| s.len() != 16) {
             return bad(format!("a site id of {} bytes", s.len()));
         }
+        if let Some(p) = self.part {
+            if p.version <= self.after || p.first_seq < 0 {
+                return bad(format!(
+                    "part of version {} after {}",
+                    p.version, self.after
+                ));
+            }
+            if !p.last && (self.through != self.after) {
+                return bad("an unfinished part cannot move the watermark".into());
+            }
+            if let Some(c) = self.changes.iter().find(|c| {
+                (c.db_version == p.version && c.seq < p.first_seq)
+                    || (!p.last && c.db_version != p.version)
+            }) {
+                return bad(format!(
+                    "a change at version {} seq {} outside the part",
+                    c.db_version, c.seq
+                ));
+            }
+        }
         for (i, c) in self.changes.iter().enumerate() {
-            if c.db_version <= self.after || c.db_version > self.through {
+            let in_part = self.part.is_some_and(|p| c.db_version == p.version);
+            if !in_part && (c.db_version <= self.after || c.db_version > self.through) {
                 return bad(format!(
                     "change {i} is at version {}, outside {}..={}",
                     c.db_version,

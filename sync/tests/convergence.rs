@@ -35,7 +35,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::fmt;
 
 use alpr_sync::wire::ChangeBatch;
-use alpr_sync::{CrConnection, ExchangeError, Rules, apply_incoming, outgoing, stream_watermark};
+use alpr_sync::{
+    CrConnection, ExchangeError, Resume, Rules, apply_incoming, outgoing, stream_resume,
+    stream_watermark,
+};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError};
 use rusqlite::params;
@@ -373,16 +376,33 @@ fn ends(world: &mut World, car: usize, dir: Dir) -> (&Node, &mut Node, String) {
     }
 }
 
-/// The batch the sender would send now for the receiver, `after` the given version.
+/// The batch the sender would send now for a receiver standing at `at`.
 fn next_batch(
     from: &Node,
     to: &Node,
     stream: &str,
-    after: i64,
+    at: Resume,
     max_bytes: usize,
 ) -> Option<ChangeBatch> {
-    outgoing(&from.conn, &from.rules, stream, &to.site, after, max_bytes)
+    outgoing(&from.conn, &from.rules, stream, &to.site, at, max_bytes)
         .expect("building an outgoing batch")
+}
+
+/// Where a receiver stands once it has applied `batch`.
+fn resume_after(batch: &ChangeBatch) -> Resume {
+    match batch.part {
+        Some(p) if !p.last => Resume {
+            after: batch.after,
+            next_seq: batch
+                .changes
+                .iter()
+                .map(|c| c.seq + 1)
+                .max()
+                .unwrap_or(p.first_seq)
+                .max(p.first_seq),
+        },
+        _ => Resume::after(batch.through),
+    }
 }
 
 fn wire(batch: &ChangeBatch) -> Vec<u8> {
@@ -410,13 +430,13 @@ fn expect_refused(to: &mut Node, bytes: &[u8], what: &str) -> Result<(), String>
 /// Applies `bytes`, which must be accepted, and checks the watermark moved to its end.
 fn expect_applied(to: &mut Node, from_site: &[u8], bytes: &[u8], what: &str) -> Result<(), String> {
     let batch = unwire(bytes);
-    let (stream, through) = (batch.stream.clone(), batch.through);
+    let (stream, want) = (batch.stream.clone(), resume_after(&batch));
     apply_incoming(&mut to.conn, &to.rules, batch)
         .map_err(|e| format!("{what}: refused a batch that starts at its watermark: {e}"))?;
-    let now = stream_watermark(&to.conn, from_site, &stream).expect("reading a watermark");
-    if now != through {
+    let now = stream_resume(&to.conn, from_site, &stream).expect("reading a watermark");
+    if now != want {
         return Err(format!(
-            "{what}: watermark is {now} after applying a batch through {through}"
+            "{what}: the receiver stands at {now:?} after applying a batch that ends at {want:?}"
         ));
     }
     Ok(())
@@ -460,8 +480,10 @@ impl World {
             let (from, to, name) = ends(self, car, m.dir);
             let late = unwire(&bytes);
             let what = format!("{name} {}: a lost batch arriving late", late.stream);
-            let have = stream_watermark(&to.conn, &from.site, &late.stream).expect("watermark");
-            return if late.after == have {
+            let have = stream_resume(&to.conn, &from.site, &late.stream).expect("watermark");
+            let fits =
+                late.after == have.after && late.part.is_none_or(|p| p.first_seq == have.next_seq);
+            return if fits {
                 expect_applied(to, &from.site.clone(), &bytes, &what).map(|()| true)
             } else {
                 expect_refused(to, &bytes, &what).map(|()| false)
@@ -470,8 +492,8 @@ impl World {
         let (from, to, name) = ends(self, car, m.dir);
         let what = format!("{name} {stream}");
         let from_site = from.site.clone();
-        let after = stream_watermark(&to.conn, &from.site, stream).expect("watermark");
-        let Some(batch) = next_batch(from, to, stream, after, max_bytes) else {
+        let at = stream_resume(&to.conn, &from.site, stream).expect("watermark");
+        let Some(batch) = next_batch(from, to, stream, at, max_bytes) else {
             return Ok(false);
         };
         let bytes = wire(&batch);
@@ -490,7 +512,8 @@ impl World {
                 Ok(true)
             }
             Fate::Gap => {
-                let Some(later) = next_batch(from, to, stream, batch.through, max_bytes) else {
+                let Some(later) = next_batch(from, to, stream, resume_after(&batch), max_bytes)
+                else {
                     return Ok(false);
                 };
                 expect_refused(to, &wire(&later), &format!("{what}: a batch after a gap"))?;

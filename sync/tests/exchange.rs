@@ -3,7 +3,9 @@
 //! whole versions in bounded batches.
 
 use alpr_sync::wire::ChangeBatch;
-use alpr_sync::{CrConnection, ExchangeError, Rules, apply_incoming, outgoing, stream_watermark};
+use alpr_sync::{
+    CrConnection, ExchangeError, Resume, Rules, apply_incoming, outgoing, stream_resume,
+};
 
 fn store(dir: &std::path::Path, name: &str) -> CrConnection {
     let c = CrConnection::open(&dir.join(format!("{name}.db"))).expect("open");
@@ -59,8 +61,8 @@ fn push_all(
     let from_site = from.site_id().expect("site");
     let mut batches = 0;
     loop {
-        let after = stream_watermark(to, &from_site, stream).expect("watermark");
-        let Some(b) = outgoing(from, fr, stream, &to_site, after, 300).expect("outgoing") else {
+        let at = stream_resume(to, &from_site, stream).expect("where the receiver stands");
+        let Some(b) = outgoing(from, fr, stream, &to_site, at, 300).expect("outgoing") else {
             return batches;
         };
         let bytes = b.encode().expect("encode");
@@ -124,9 +126,16 @@ fn a_replayed_or_misplaced_batch_is_refused_and_changes_nothing() {
     car.execute("INSERT INTO reads (id, plate) VALUES (1, 'ABC123')", [])
         .expect("read");
     let hq_site = hq.site_id().expect("site");
-    let b = outgoing(&car, &car_rules(), "bulk", &hq_site, 0, 1 << 20)
-        .expect("outgoing")
-        .expect("a batch");
+    let b = outgoing(
+        &car,
+        &car_rules(),
+        "bulk",
+        &hq_site,
+        Resume::after(0),
+        1 << 20,
+    )
+    .expect("outgoing")
+    .expect("a batch");
     apply_incoming(&mut hq, &hq_rules(), b.clone()).expect("first time");
     hq.execute("UPDATE reads SET plate = 'EDITED' WHERE id = 1", [])
         .expect("edit at hq");
@@ -135,8 +144,10 @@ fn a_replayed_or_misplaced_batch_is_refused_and_changes_nothing() {
         matches!(
             err,
             ExchangeError::OutOfOrder {
-                expected: 1,
-                got: 0,
+                expected: Resume {
+                    after: 1,
+                    next_seq: 0
+                },
                 ..
             }
         ),
@@ -152,9 +163,16 @@ fn a_replayed_or_misplaced_batch_is_refused_and_changes_nothing() {
         .expect("read");
     car.execute("INSERT INTO reads (id, plate) VALUES (3, 'X2')", [])
         .expect("read");
-    let later = outgoing(&car, &car_rules(), "bulk", &hq_site, 2, 1 << 20)
-        .expect("outgoing")
-        .expect("a batch");
+    let later = outgoing(
+        &car,
+        &car_rules(),
+        "bulk",
+        &hq_site,
+        Resume::after(2),
+        1 << 20,
+    )
+    .expect("outgoing")
+    .expect("a batch");
     assert!(matches!(
         apply_incoming(&mut hq, &hq_rules(), later),
         Err(ExchangeError::OutOfOrder { .. })
@@ -168,9 +186,16 @@ fn a_replayed_or_misplaced_batch_is_refused_and_changes_nothing() {
         send: vec!["reads".into(), "lists".into()],
         ..car_rules()
     };
-    let rogue = outgoing(&car, &rogue_rules, "bulk", &hq_site, 1, 1 << 20)
-        .expect("outgoing")
-        .expect("a batch");
+    let rogue = outgoing(
+        &car,
+        &rogue_rules,
+        "bulk",
+        &hq_site,
+        Resume::after(1),
+        1 << 20,
+    )
+    .expect("outgoing")
+    .expect("a batch");
     let err = apply_incoming(&mut hq, &hq_rules(), rogue).expect_err("direction");
     assert!(
         matches!(err, ExchangeError::Direction { ref table } if table == "lists"),
@@ -199,5 +224,67 @@ fn a_cars_purge_stays_in_the_car() {
         count(&hq, "reads"),
         6,
         "HQ keeps its copies and gets the new read"
+    );
+}
+
+#[test]
+fn a_version_larger_than_a_batch_goes_in_parts_and_is_merged_only_whole() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let car = store(dir.path(), "car");
+    let mut hq = store(dir.path(), "hq");
+    // One transaction of 200 reads: one version far over a 2,000-byte batch.
+    car.execute_batch("BEGIN").expect("begin");
+    for i in 0..200 {
+        car.execute(
+            "INSERT INTO reads (id, plate) VALUES (?1, ?2)",
+            rusqlite::params![i, format!("BIG{i:05}")],
+        )
+        .expect("read");
+    }
+    car.execute_batch("COMMIT").expect("commit");
+    let hq_site = hq.site_id().expect("site");
+    let car_site = car.site_id().expect("site");
+    let mut parts = 0;
+    let mut replayed = false;
+    loop {
+        let at = stream_resume(&hq, &car_site, "bulk").expect("resume");
+        let Some(b) = outgoing(&car, &car_rules(), "bulk", &hq_site, at, 2_000).expect("outgoing")
+        else {
+            break;
+        };
+        let part = b.part;
+        let b = ChangeBatch::decode(&b.encode().expect("encode")).expect("decode");
+        apply_incoming(&mut hq, &hq_rules(), b.clone()).expect("part applied");
+        parts += 1;
+        if part.is_some_and(|p| !p.last) {
+            assert_eq!(
+                count(&hq, "reads"),
+                0,
+                "nothing merged before the last part"
+            );
+            if !replayed {
+                // The same part again: refused, and nothing kept twice.
+                assert!(matches!(
+                    apply_incoming(&mut hq, &hq_rules(), b),
+                    Err(ExchangeError::OutOfOrder { .. })
+                ));
+                replayed = true;
+            }
+        }
+    }
+    assert!(parts > 5, "{parts} parts");
+    assert!(replayed);
+    assert_eq!(count(&hq, "reads"), 200);
+    let staged: i64 = hq
+        .query_row("SELECT count(*) FROM alpr_sync_staged", [], |r| r.get(0))
+        .expect("staged");
+    assert_eq!(staged, 0, "nothing left aside");
+    // Nothing more to send, and the whole version counts as received.
+    let at = stream_resume(&hq, &car_site, "bulk").expect("resume");
+    assert_eq!(at.next_seq, 0);
+    assert!(
+        outgoing(&car, &car_rules(), "bulk", &hq_site, at, 2_000)
+            .expect("outgoing")
+            .is_none()
     );
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use alpr_sync::link::server::{Hq, serve};
 use alpr_sync::tls::{AgencyCa, client_config, server_config};
 use alpr_sync::wire::ChangeBatch;
-use alpr_sync::{CrConnection, Rules, outgoing};
+use alpr_sync::{CrConnection, Resume, Rules, outgoing};
 use rustls_pki_types::ServerName;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio_util::sync::CancellationToken;
@@ -136,9 +136,16 @@ async fn bad_batches_are_refused_and_change_nothing() {
     let (status, _) = request(&addr, tls.clone(), "POST", "/v1/push", &big).await;
     assert!(status == 413 || status == 0, "oversized: {status}");
 
-    let good = outgoing(&car, &rules(&["reads"], &[]), "bulk", &hq_site, 0, 1 << 20)
-        .expect("outgoing")
-        .expect("a batch");
+    let good = outgoing(
+        &car,
+        &rules(&["reads"], &[]),
+        "bulk",
+        &hq_site,
+        Resume::after(0),
+        1 << 20,
+    )
+    .expect("outgoing")
+    .expect("a batch");
     // The same changes claiming to come from another store.
     let mut forged = good.clone();
     forged.from_site = vec![9; 16];
@@ -161,7 +168,7 @@ async fn bad_batches_are_refused_and_change_nothing() {
         .expect("correct a read");
     let (status, body) = request(&addr, tls.clone(), "POST", "/v1/push", &bytes).await;
     assert_eq!(status, 409, "a replay: {body}");
-    assert!(body.contains("expected"), "{body}");
+    assert!(body.contains("resume"), "{body}");
     assert_eq!(count(), 2, "the replay changed nothing");
 
     // A batch naming a table HQ does not take from cars.
@@ -176,9 +183,16 @@ async fn bad_batches_are_refused_and_change_nothing() {
         receive: vec![],
         keep_deletes_local: vec![],
     };
-    let rogue: ChangeBatch = outgoing(&car, &sneaky, "bulk", &hq_site, good.through, 1 << 20)
-        .expect("outgoing")
-        .expect("a batch");
+    let rogue: ChangeBatch = outgoing(
+        &car,
+        &sneaky,
+        "bulk",
+        &hq_site,
+        Resume::after(good.through),
+        1 << 20,
+    )
+    .expect("outgoing")
+    .expect("a batch");
     let (status, body) = request(
         &addr,
         tls.clone(),

@@ -133,9 +133,9 @@ fn compact_bytes(rows: &[MatchedRead]) -> usize {
 /// Bytes the link sends for every change of `stream` in `from` after `after` (batches encoded).
 fn wire_bytes(from: &CrConnection, to_site: &[u8]) -> anyhow::Result<(usize, usize)> {
     let rules = sync_rules::car();
-    let (mut bytes, mut batches, mut after) = (0, 0, 0);
-    while let Some(b) = outgoing(from, &rules, "bulk", to_site, after, 128 * 1024)? {
-        after = b.through;
+    let (mut bytes, mut batches, mut at) = (0, 0, alpr_sync::Resume::default());
+    while let Some(b) = outgoing(from, &rules, "bulk", to_site, at, 128 * 1024)? {
+        at = alpr_sync::Resume::after(b.through);
         bytes += b.encode().map_err(anyhow::Error::msg)?.len();
         batches += 1;
     }
@@ -216,8 +216,8 @@ fn crr_copy(
     car.execute_batch(schema)?;
     let n = args.crr_plates;
     let entries = list(n, rng);
-    // Loaded 1,000 rows a transaction: a batch carries whole versions, so one transaction of a
-    // whole list would be one version larger than any batch may be.
+    // Loaded 1,000 rows a transaction, as a CRR import would be, so the figures are of whole
+    // versions (a larger version would travel in parts).
     let insert = |conn: &CrConnection, es: &[ListedPlate]| -> anyhow::Result<Vec<Vec<u8>>> {
         conn.execute_batch("BEGIN")?;
         let mut ids = Vec::with_capacity(es.len());
@@ -262,20 +262,20 @@ fn crr_copy(
     };
     let car_site = car.site_id()?;
     let mut move_all = |after: i64| -> anyhow::Result<(usize, f64, i64)> {
-        let (mut bytes, mut apply, mut after) = (0usize, 0f64, after);
-        while let Some(b) = outgoing(&hq, &rules, "bulk", &car_site, after, 512 * 1024)? {
-            after = b.through;
+        let (mut bytes, mut apply, mut at) = (0usize, 0f64, alpr_sync::Resume::after(after));
+        while let Some(b) = outgoing(&hq, &rules, "bulk", &car_site, at, 512 * 1024)? {
             let enc = b.encode().map_err(anyhow::Error::msg)?;
             bytes += enc.len();
             let t = Instant::now();
-            alpr_sync::apply_incoming(
+            at = alpr_sync::apply_incoming(
                 &mut car,
                 &rules,
                 ChangeBatch::decode(&enc).map_err(anyhow::Error::msg)?,
-            )?;
+            )?
+            .resume;
             apply += t.elapsed().as_secs_f64();
         }
-        Ok((bytes, apply, after))
+        Ok((bytes, apply, at.after))
     };
     let (bootstrap_bytes, bootstrap_apply, after) = move_all(0)?;
     let changed = ((n as f64 * args.change) / 2.0) as usize;

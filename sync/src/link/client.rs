@@ -15,7 +15,7 @@ use rustls_pki_types::ServerName;
 
 use super::{Hello, PushAck, Refusal};
 use crate::connection::CrConnection;
-use crate::exchange::{ExchangeError, Rules, apply_incoming, outgoing, stream_watermark};
+use crate::exchange::{ExchangeError, Resume, Rules, apply_incoming, outgoing, stream_resume};
 use crate::wire::{ChangeBatch, MAX_COMPRESSED_BYTES, WireError};
 
 /// The most bytes a car puts in one batch: small enough for a minute of weak LTE.
@@ -302,11 +302,14 @@ impl Link {
         for (stream, _) in &rules.streams {
             loop {
                 let (st, hs) = (stream.clone(), hq_site.clone());
-                let after = on_store(car, move |c| stream_watermark(c, &hs, &st)).await?;
+                let at = on_store(car, move |c| stream_resume(c, &hs, &st)).await?;
                 let (status, body) = s
                     .request(
                         Method::POST,
-                        &format!("/v1/pull?stream={stream}&after={after}"),
+                        &format!(
+                            "/v1/pull?stream={stream}&after={}&next_seq={}",
+                            at.after, at.next_seq
+                        ),
                         Vec::new(),
                     )
                     .await?;
@@ -453,18 +456,21 @@ impl Link {
         if status != StatusCode::OK {
             return Err(refused("state", status, &body));
         }
-        let mut after = serde_json::from_slice::<PushAck>(&body)
-            .map_err(|e| LinkError::Http(e.to_string()))?
-            .through;
-        let (st, hs) = (stream.clone(), hq_site.clone());
+        let ack =
+            serde_json::from_slice::<PushAck>(&body).map_err(|e| LinkError::Http(e.to_string()))?;
+        let mut at = Resume {
+            after: ack.through,
+            next_seq: ack.next_seq,
+        };
+        let (st, hs, through) = (stream.clone(), hq_site.clone(), at.after);
         on_store(car, move |c| {
-            crate::exchange::record_acked(c, &hs, &st, after)
+            crate::exchange::record_acked(c, &hs, &st, through)
         })
         .await?;
         loop {
             let (r, st, hs) = (rules.clone(), stream.clone(), hq_site.clone());
             let batch = on_store(car, move |c| {
-                outgoing(c, &r, &st, &hs, after, PUSH_BATCH_BYTES)?
+                outgoing(c, &r, &st, &hs, at, PUSH_BATCH_BYTES)?
                     .map(|b| {
                         let n = b.changes.len();
                         b.encode().map(|bytes| (bytes, n)).map_err(|e| {
@@ -478,12 +484,15 @@ impl Link {
             let (status, body) = s.request(Method::POST, "/v1/push", bytes).await?;
             match status {
                 StatusCode::OK => {
-                    after = serde_json::from_slice::<PushAck>(&body)
-                        .map_err(|e| LinkError::Http(e.to_string()))?
-                        .through;
-                    let (st, hs) = (stream.clone(), hq_site.clone());
+                    let ack = serde_json::from_slice::<PushAck>(&body)
+                        .map_err(|e| LinkError::Http(e.to_string()))?;
+                    at = Resume {
+                        after: ack.through,
+                        next_seq: ack.next_seq,
+                    };
+                    let (st, hs, through) = (stream.clone(), hq_site.clone(), at.after);
                     on_store(car, move |c| {
-                        crate::exchange::record_acked(c, &hs, &st, after)
+                        crate::exchange::record_acked(c, &hs, &st, through)
                     })
                     .await?;
                     report.batches_pushed += 1;
@@ -493,8 +502,8 @@ impl Link {
                     // HQ already holds more (an acknowledgement lost with a dropped link).
                     let r: Refusal = serde_json::from_slice(&body)
                         .map_err(|e| LinkError::Http(e.to_string()))?;
-                    match r.expected {
-                        Some(e) if e != after => after = e,
+                    match r.resume {
+                        Some(e) if e != at => at = e,
                         _ => return Err(refused("push", status, &body)),
                     }
                 }

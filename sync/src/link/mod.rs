@@ -24,17 +24,23 @@ pub struct Hello {
     pub car_id: String,
 }
 
-/// `push`'s answer.
+/// `push`'s and `state`'s answer: where headquarters stands with the car on a stream.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PushAck {
     pub through: i64,
+    /// Of the version after `through`, the seq headquarters holds changes up to (parts).
+    #[serde(default)]
+    pub next_seq: i64,
 }
 
 /// The answer to a refused request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Refusal {
     pub error: String,
-    /// For an out-of-order batch: where to resend from.
+    /// For an image chunk at the wrong offset: the offset to resend from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected: Option<i64>,
+    /// For an out-of-order batch: where to resend from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume: Option<crate::exchange::Resume>,
 }

@@ -17,7 +17,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::{Hello, PushAck, Refusal};
 use crate::connection::CrConnection;
-use crate::exchange::{ExchangeError, Rules, apply_incoming, outgoing, stream_watermark};
+use crate::exchange::{
+    ExchangeError, Rules, apply_incoming, outgoing, stream_resume, stream_watermark,
+};
 use crate::wire::{ChangeBatch, MAX_COMPRESSED_BYTES, PROTOCOL_VERSION};
 
 /// The most bytes HQ puts in one batch for a car.
@@ -202,6 +204,7 @@ fn refuse(status: StatusCode, error: impl Into<String>) -> Response<Body> {
         &Refusal {
             error: error.into(),
             expected: None,
+            resume: None,
         },
     )
 }
@@ -347,11 +350,17 @@ async fn state(hq: &Arc<Hq>, car_id: &Arc<str>, q: &HashMap<String, String>) -> 
     let car = car_id.to_string();
     let outcome = blocking(hq, move |_, conn| {
         let site = registered_site(conn, &car)?;
-        stream_watermark(conn, &site, &stream).map_err(|e| e.to_string())
+        stream_resume(conn, &site, &stream).map_err(|e| e.to_string())
     })
     .await;
     match outcome {
-        Ok(Ok(through)) => json(StatusCode::OK, &PushAck { through }),
+        Ok(Ok(r)) => json(
+            StatusCode::OK,
+            &PushAck {
+                through: r.after,
+                next_seq: r.next_seq,
+            },
+        ),
         Ok(Err(e)) => refuse(StatusCode::FORBIDDEN, e),
         Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, e),
     }
@@ -397,14 +406,22 @@ async fn push(hq: &Arc<Hq>, car_id: &Arc<str>, body: Bytes) -> Response<Body> {
         Ok(Ok(applied)) => json(
             StatusCode::OK,
             &PushAck {
-                through: applied.through,
+                through: applied.resume.after,
+                next_seq: applied.resume.next_seq,
             },
         ),
-        Ok(Err((status, error, expected))) => {
+        Ok(Err((status, error, resume))) => {
             if status != StatusCode::CONFLICT {
                 tracing::warn!(car = %car_id, "refused a batch: {error}");
             }
-            json(status, &Refusal { error, expected })
+            json(
+                status,
+                &Refusal {
+                    error,
+                    expected: None,
+                    resume,
+                },
+            )
         }
         Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, e),
     }
@@ -415,10 +432,15 @@ async fn pull(hq: &Arc<Hq>, car_id: &Arc<str>, q: &HashMap<String, String>) -> R
     let Some(after) = q.get("after").and_then(|v| v.parse::<i64>().ok()) else {
         return refuse(StatusCode::BAD_REQUEST, "pull needs after=<version>");
     };
+    let next_seq = q
+        .get("next_seq")
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(0);
+    let from = crate::exchange::Resume { after, next_seq };
     let car = car_id.to_string();
     let outcome = blocking(hq, move |hq, conn| {
         let site = registered_site(conn, &car)?;
-        let batch = outgoing(conn, &hq.rules, &stream, &site, after, PULL_BATCH_BYTES)
+        let batch = outgoing(conn, &hq.rules, &stream, &site, from, PULL_BATCH_BYTES)
             .map_err(|e| e.to_string())?;
         batch
             .map(|b| b.encode().map_err(|e| e.to_string()))
@@ -540,7 +562,14 @@ async fn image_chunk(
         .await;
     match outcome {
         Ok(Ok(have)) => json(StatusCode::OK, &serde_json::json!({"have": have})),
-        Ok(Err((status, error, expected))) => json(status, &Refusal { error, expected }),
+        Ok(Err((status, error, expected))) => json(
+            status,
+            &Refusal {
+                error,
+                expected,
+                resume: None,
+            },
+        ),
         Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
 }
