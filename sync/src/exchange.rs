@@ -11,7 +11,7 @@ use rusqlite::{OptionalExtension, params};
 use crate::changes::{Change, SqlValue, apply_changes};
 use crate::connection::CrConnection;
 use crate::error::{Error, Result, SqliteContext};
-use crate::wire::ChangeBatch;
+use crate::wire::{ChangeBatch, Cursor};
 
 /// Which tables a side sends and accepts, by stream.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,8 +51,9 @@ const STREAM_TABLE: &str = "CREATE TABLE IF NOT EXISTS alpr_sync_stream (
     stream TEXT NOT NULL,
     db_version INTEGER NOT NULL,
     updated_at_ms INTEGER NOT NULL,
-    -- of the version after db_version, the changes before this seq are staged
-    next_seq INTEGER NOT NULL DEFAULT 0,
+    -- of version part_version (after db_version), the changes up to cursor (JSON) are staged
+    part_version INTEGER NOT NULL DEFAULT 0,
+    cursor TEXT,
     PRIMARY KEY (peer_site_id, stream)
 );
 CREATE TABLE IF NOT EXISTS alpr_sync_staged (
@@ -67,21 +68,30 @@ CREATE TABLE IF NOT EXISTS alpr_sync_staged (
     db_version INTEGER NOT NULL,
     site_id BLOB NOT NULL,
     cl INTEGER NOT NULL,
-    PRIMARY KEY (peer_site_id, stream, seq)
+    PRIMARY KEY (peer_site_id, stream, db_version, seq, \"table\", pk, cid)
 )";
 
 /// Where a receiver stands with a sender on a stream: every version through `after` merged,
-/// and of the next version the changes before `next_seq` kept aside, waiting for the rest.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// and of version `version` (when not 0) the changes up to `cursor` kept aside, waiting for the
+/// rest. (A change can move to a later version when its column is written again; the parts
+/// kept aside are still good changes and are merged with whatever completes the stream.)
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Resume {
     pub after: i64,
-    pub next_seq: i64,
+    #[serde(default)]
+    pub version: i64,
+    #[serde(default)]
+    pub cursor: Option<Cursor>,
 }
 
 impl Resume {
     /// From the start of the version after `after`.
     pub fn after(after: i64) -> Self {
-        Resume { after, next_seq: 0 }
+        Resume {
+            after,
+            version: 0,
+            cursor: None,
+        }
     }
 }
 
@@ -92,13 +102,15 @@ pub fn stream_resume(store: &rusqlite::Connection, peer: &[u8], stream: &str) ->
         .context("creating alpr_sync_stream")?;
     store
         .query_row(
-            "SELECT db_version, next_seq FROM alpr_sync_stream
+            "SELECT db_version, part_version, cursor FROM alpr_sync_stream
              WHERE peer_site_id = ?1 AND stream = ?2",
             params![peer, stream],
             |r| {
+                let cursor: Option<String> = r.get(2)?;
                 Ok(Resume {
                     after: r.get(0)?,
-                    next_seq: r.get(1)?,
+                    version: r.get(1)?,
+                    cursor: cursor.and_then(|c| serde_json::from_str(&c).ok()),
                 })
             },
         )
@@ -144,7 +156,7 @@ pub fn outgoing(
                FROM crsql_changes
                WHERE db_version > ?1 AND site_id IS NOT ?2
                  AND "table" IN (SELECT value FROM json_each(?3))
-               ORDER BY db_version, seq"#,
+               ORDER BY db_version, seq, "table", pk, cid"#,
         )
         .context("preparing the outgoing batch")?;
     let mut rows = stmt
@@ -157,6 +169,8 @@ pub fn outgoing(
     // The last version this batch holds whole (or completes).
     let mut complete: Option<i64> = None;
     let mut cut_in_first = false;
+    // The last change of the first version this batch covers (sent or held back).
+    let mut end: Option<Cursor> = None;
     while let Some(r) = rows.next().context("reading crsql_changes")? {
         let c = Change {
             table: r.get(0).context("table")?,
@@ -183,8 +197,17 @@ pub fn outgoing(
             cut_in_first = true;
             break;
         }
-        if Some(c.db_version) == first && c.seq < from.next_seq {
-            continue; // the receiver holds it already
+        if Some(c.db_version) == first {
+            let key = Cursor {
+                seq: c.seq,
+                table: c.table.clone(),
+                pk: c.pk.clone(),
+                cid: c.cid.clone(),
+            };
+            if c.db_version == from.version && from.cursor.as_ref().is_some_and(|k| key <= *k) {
+                continue; // the receiver holds it already
+            }
+            end = Some(key);
         }
         bytes += approx_bytes(&c);
         let local_delete =
@@ -208,16 +231,25 @@ pub fn outgoing(
         let through = complete.unwrap_or(first);
         ChangeBatch::new(stream, &site, from.after, through, &changes)
     };
+    // Of the first version, the receiver already holds the changes up to this.
+    let after_cursor = if first == from.version {
+        from.cursor.clone()
+    } else {
+        None
+    };
     if cut_in_first {
         batch.part = Some(crate::wire::Part {
             version: first,
-            first_seq: from.next_seq,
+            after: after_cursor,
+            end,
             last: false,
         });
-    } else if from.next_seq > 0 {
+    } else if from.version != 0 {
+        // Parts are kept aside at the receiver: this batch completes them.
         batch.part = Some(crate::wire::Part {
             version: first,
-            first_seq: from.next_seq,
+            after: after_cursor,
+            end,
             last: true,
         });
     }
@@ -233,7 +265,7 @@ fn serde_json_tables(tables: &[&String]) -> String {
 }
 
 /// What an applied batch did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Applied {
     pub changes: usize,
     /// The watermark for the batch's sender and stream now.
@@ -274,13 +306,23 @@ fn stage(
     Ok(())
 }
 
-fn set_resume(tx: &rusqlite::Transaction<'_>, from: &[u8], stream: &str, r: Resume) -> Result<()> {
+fn set_resume(tx: &rusqlite::Transaction<'_>, from: &[u8], stream: &str, r: &Resume) -> Result<()> {
     tx.execute(
-        "INSERT INTO alpr_sync_stream (peer_site_id, stream, db_version, next_seq, updated_at_ms)
-         VALUES (?1, ?2, ?3, ?4, CAST(unixepoch('subsec') * 1000 AS INTEGER))
+        "INSERT INTO alpr_sync_stream (peer_site_id, stream, db_version, part_version, cursor,
+            updated_at_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, CAST(unixepoch('subsec') * 1000 AS INTEGER))
          ON CONFLICT(peer_site_id, stream) DO UPDATE SET db_version = excluded.db_version,
-            next_seq = excluded.next_seq, updated_at_ms = excluded.updated_at_ms",
-        params![from, stream, r.after, r.next_seq],
+            part_version = excluded.part_version, cursor = excluded.cursor,
+            updated_at_ms = excluded.updated_at_ms",
+        params![
+            from,
+            stream,
+            r.after,
+            r.version,
+            r.cursor
+                .as_ref()
+                .map(|c| serde_json::to_string(c).unwrap_or_default())
+        ],
     )
     .context("recording the watermark")?;
     Ok(())
@@ -306,17 +348,25 @@ pub fn apply_incoming(
         batch.from_site.clone(),
         batch.after,
         batch.through,
-        batch.part,
+        batch.part.clone(),
     );
     let tx = conn.transaction().context("starting the merge")?;
     let have = stream_resume(&tx, &from, &stream)?;
     let got = Resume {
         after,
-        next_seq: part.map_or(0, |p| p.first_seq),
+        version: part.as_ref().map_or(0, |p| p.version),
+        cursor: part.as_ref().and_then(|p| p.after.clone()),
     };
-    // A batch of whole versions from where the last merged version ends replaces any parts kept
-    // aside (the sender started that version again).
-    let fits = have.after == after && (have.next_seq == got.next_seq || part.is_none());
+    // A part fits where the receiver stands in that version; a version begun from its start
+    // fits too (the one whose parts are kept aside lost its remaining changes to later
+    // versions, or the sender started again). Parts kept aside are merged with whatever
+    // completes the stream: they are good changes either way.
+    let fits = have.after == after
+        && match &part {
+            None => true,
+            Some(p) if p.version == have.version => p.after == have.cursor,
+            Some(p) => p.after.is_none(),
+        };
     if !fits {
         return Err(ExchangeError::OutOfOrder {
             stream,
@@ -329,16 +379,14 @@ pub fn apply_incoming(
     let resume = match part {
         Some(p) if !p.last => {
             stage(&tx, &from, &stream, &changes)?;
-            let next_seq = changes
-                .iter()
-                .map(|c| c.seq + 1)
-                .max()
-                .unwrap_or(have.next_seq)
-                .max(have.next_seq);
-            Resume { after, next_seq }
+            Resume {
+                after,
+                version: p.version,
+                cursor: p.end.clone(),
+            }
         }
         _ => {
-            if part.is_some() {
+            {
                 tx.execute(
                     r#"INSERT INTO crsql_changes ("table", pk, cid, val, col_version, db_version,
                         site_id, cl, seq)
@@ -358,7 +406,7 @@ pub fn apply_incoming(
             Resume::after(through)
         }
     };
-    set_resume(&tx, &from, &stream, resume)?;
+    set_resume(&tx, &from, &stream, &resume)?;
     tx.commit().context("committing the merge")?;
     Ok(Applied {
         changes: n,

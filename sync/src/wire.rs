@@ -60,12 +60,25 @@ pub struct ChangeBatch {
     pub part: Option<Part>,
 }
 
+/// A change's place within its version. `seq` alone is not enough: changes merged from other
+/// stores in one transaction keep the seqs they had where they were made.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Cursor {
+    pub seq: i64,
+    pub table: String,
+    pub pk: Vec<u8>,
+    pub cid: String,
+}
+
 /// Part of a version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Part {
     pub version: i64,
-    /// The version's changes from this `seq` on (the receiver holds those before it).
-    pub first_seq: i64,
+    /// The version's changes after this one (from its first when `None`).
+    pub after: Option<Cursor>,
+    /// The last change this part covers, sent or held back by the direction rules (so a part of
+    /// held-back changes still moves on). `None` only for a last part that covers nothing new.
+    pub end: Option<Cursor>,
     /// This part completes the version (and the batch may go on with whole versions after it).
     pub last: bool,
 }
@@ -236,19 +249,39 @@ impl ChangeBatch {
         if let Some(s) = self.sites.iter().find(|s| s.len() != 16) {
             return bad(format!("a site id of {} bytes", s.len()));
         }
-        if let Some(p) = self.part {
-            if p.version <= self.after || p.first_seq < 0 {
+        if let Some(p) = &self.part {
+            if p.version <= self.after {
                 return bad(format!(
                     "part of version {} after {}",
                     p.version, self.after
                 ));
             }
-            if !p.last && (self.through != self.after) {
-                return bad("an unfinished part cannot move the watermark".into());
+            if !p.last {
+                if self.through != self.after {
+                    return bad("an unfinished part cannot move the watermark".into());
+                }
+                match (&p.after, &p.end) {
+                    (_, None) => return bad("an unfinished part covers nothing".into()),
+                    (Some(a), Some(e)) if e <= a => {
+                        return bad("an unfinished part ends before it starts".into());
+                    }
+                    _ => {}
+                }
             }
+            let key = |c: &WireChange| Cursor {
+                seq: c.seq,
+                table: self
+                    .tables
+                    .get(c.table as usize)
+                    .cloned()
+                    .unwrap_or_default(),
+                pk: c.pk.clone(),
+                cid: c.cid.clone(),
+            };
             if let Some(c) = self.changes.iter().find(|c| {
-                (c.db_version == p.version && c.seq < p.first_seq)
-                    || (!p.last && c.db_version != p.version)
+                let in_version = c.db_version == p.version;
+                (in_version && p.after.as_ref().is_some_and(|a| key(c) <= *a))
+                    || (!p.last && (!in_version || p.end.as_ref().is_some_and(|e| key(c) > *e)))
             }) {
                 return bad(format!(
                     "a change at version {} seq {} outside the part",
@@ -257,7 +290,10 @@ impl ChangeBatch {
             }
         }
         for (i, c) in self.changes.iter().enumerate() {
-            let in_part = self.part.is_some_and(|p| c.db_version == p.version);
+            let in_part = self
+                .part
+                .as_ref()
+                .is_some_and(|p| c.db_version == p.version);
             if !in_part && (c.db_version <= self.after || c.db_version > self.through) {
                 return bad(format!(
                     "change {i} is at version {}, outside {}..={}",

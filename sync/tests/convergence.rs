@@ -390,16 +390,11 @@ fn next_batch(
 
 /// Where a receiver stands once it has applied `batch`.
 fn resume_after(batch: &ChangeBatch) -> Resume {
-    match batch.part {
+    match &batch.part {
         Some(p) if !p.last => Resume {
             after: batch.after,
-            next_seq: batch
-                .changes
-                .iter()
-                .map(|c| c.seq + 1)
-                .max()
-                .unwrap_or(p.first_seq)
-                .max(p.first_seq),
+            version: p.version,
+            cursor: p.end.clone(),
         },
         _ => Resume::after(batch.through),
     }
@@ -481,8 +476,14 @@ impl World {
             let late = unwire(&bytes);
             let what = format!("{name} {}: a lost batch arriving late", late.stream);
             let have = stream_resume(&to.conn, &from.site, &late.stream).expect("watermark");
-            let fits =
-                late.after == have.after && late.part.is_none_or(|p| p.first_seq == have.next_seq);
+            let fits = late.after == have.after
+                && late.part.as_ref().is_none_or(|p| {
+                    if p.version == have.version {
+                        p.after == have.cursor
+                    } else {
+                        p.after.is_none()
+                    }
+                });
             return if fits {
                 expect_applied(to, &from.site.clone(), &bytes, &what).map(|()| true)
             } else {

@@ -263,7 +263,7 @@ fn crr_copy(
     let car_site = car.site_id()?;
     let mut move_all = |after: i64| -> anyhow::Result<(usize, f64, i64)> {
         let (mut bytes, mut apply, mut at) = (0usize, 0f64, alpr_sync::Resume::after(after));
-        while let Some(b) = outgoing(&hq, &rules, "bulk", &car_site, at, 512 * 1024)? {
+        while let Some(b) = outgoing(&hq, &rules, "bulk", &car_site, at.clone(), 512 * 1024)? {
             let enc = b.encode().map_err(anyhow::Error::msg)?;
             bytes += enc.len();
             let t = Instant::now();

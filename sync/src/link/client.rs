@@ -15,7 +15,7 @@ use rustls_pki_types::ServerName;
 
 use super::{Hello, PushAck, Refusal};
 use crate::connection::CrConnection;
-use crate::exchange::{ExchangeError, Resume, Rules, apply_incoming, outgoing, stream_resume};
+use crate::exchange::{ExchangeError, Rules, apply_incoming, outgoing, stream_resume};
 use crate::wire::{ChangeBatch, MAX_COMPRESSED_BYTES, WireError};
 
 /// The most bytes a car puts in one batch: small enough for a minute of weak LTE.
@@ -303,15 +303,9 @@ impl Link {
             loop {
                 let (st, hs) = (stream.clone(), hq_site.clone());
                 let at = on_store(car, move |c| stream_resume(c, &hs, &st)).await?;
+                let at = serde_json::to_vec(&at).map_err(|e| LinkError::Http(e.to_string()))?;
                 let (status, body) = s
-                    .request(
-                        Method::POST,
-                        &format!(
-                            "/v1/pull?stream={stream}&after={}&next_seq={}",
-                            at.after, at.next_seq
-                        ),
-                        Vec::new(),
-                    )
+                    .request(Method::POST, &format!("/v1/pull?stream={stream}"), at)
                     .await?;
                 match status {
                     StatusCode::NO_CONTENT => break,
@@ -458,19 +452,16 @@ impl Link {
         }
         let ack =
             serde_json::from_slice::<PushAck>(&body).map_err(|e| LinkError::Http(e.to_string()))?;
-        let mut at = Resume {
-            after: ack.through,
-            next_seq: ack.next_seq,
-        };
+        let mut at = ack.resume;
         let (st, hs, through) = (stream.clone(), hq_site.clone(), at.after);
         on_store(car, move |c| {
             crate::exchange::record_acked(c, &hs, &st, through)
         })
         .await?;
         loop {
-            let (r, st, hs) = (rules.clone(), stream.clone(), hq_site.clone());
+            let (r, st, hs, from) = (rules.clone(), stream.clone(), hq_site.clone(), at.clone());
             let batch = on_store(car, move |c| {
-                outgoing(c, &r, &st, &hs, at, PUSH_BATCH_BYTES)?
+                outgoing(c, &r, &st, &hs, from, PUSH_BATCH_BYTES)?
                     .map(|b| {
                         let n = b.changes.len();
                         b.encode().map(|bytes| (bytes, n)).map_err(|e| {
@@ -486,10 +477,7 @@ impl Link {
                 StatusCode::OK => {
                     let ack = serde_json::from_slice::<PushAck>(&body)
                         .map_err(|e| LinkError::Http(e.to_string()))?;
-                    at = Resume {
-                        after: ack.through,
-                        next_seq: ack.next_seq,
-                    };
+                    at = ack.resume;
                     let (st, hs, through) = (stream.clone(), hq_site.clone(), at.after);
                     on_store(car, move |c| {
                         crate::exchange::record_acked(c, &hs, &st, through)

@@ -5,7 +5,8 @@
 //! - `GET  state?stream=S` — through which of the car's versions HQ holds `S`;
 //! - `POST push` — a batch of the car's changes; `200 {"through": N}`, or `409 {"expected": N}`
 //!   when it does not start where HQ is (a replay or a gap), `422` when refused;
-//! - `POST pull?stream=S&after=N` — HQ's next batch for the car, `204` when there is none.
+//! - `POST pull?stream=S` with the car's `Resume` (JSON) — HQ's next batch for the car, `204`
+//!   when there is none.
 //!
 //! The car is the one who connects (it knows when it has a link); HQ never reaches a car.
 
@@ -28,9 +29,8 @@ pub struct Hello {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PushAck {
     pub through: i64,
-    /// Of the version after `through`, the seq headquarters holds changes up to (parts).
-    #[serde(default)]
-    pub next_seq: i64,
+    /// Where headquarters stands, parts of a version kept aside included.
+    pub resume: crate::exchange::Resume,
 }
 
 /// The answer to a refused request.

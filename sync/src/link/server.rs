@@ -252,7 +252,12 @@ async fn handle(
                 ),
             }
         }
-        (Method::POST, "/v1/pull") => pull(&hq, &car_id, &q).await,
+        (Method::POST, "/v1/pull") => {
+            match Limited::new(req.into_body(), 64 * 1024).collect().await {
+                Ok(body) => pull(&hq, &car_id, &q, body.to_bytes()).await,
+                Err(e) => refuse(StatusCode::PAYLOAD_TOO_LARGE, format!("pull request: {e}")),
+            }
+        }
         (Method::GET, p) if p.starts_with("/v1/images/") => image_state(&hq, p).await,
         (Method::PUT, p) if p.starts_with("/v1/images/") => {
             let p = p.to_string();
@@ -358,7 +363,7 @@ async fn state(hq: &Arc<Hq>, car_id: &Arc<str>, q: &HashMap<String, String>) -> 
             StatusCode::OK,
             &PushAck {
                 through: r.after,
-                next_seq: r.next_seq,
+                resume: r,
             },
         ),
         Ok(Err(e)) => refuse(StatusCode::FORBIDDEN, e),
@@ -392,8 +397,8 @@ async fn push(hq: &Arc<Hq>, car_id: &Arc<str>, body: Bytes) -> Response<Body> {
             params![car, now_ms()],
         );
         apply_incoming(conn, &hq.rules, batch).map_err(|e| match e {
-            ExchangeError::OutOfOrder { expected, .. } => {
-                (StatusCode::CONFLICT, e.to_string(), Some(expected))
+            ExchangeError::OutOfOrder { ref expected, .. } => {
+                (StatusCode::CONFLICT, e.to_string(), Some(expected.clone()))
             }
             ExchangeError::Direction { .. } | ExchangeError::UnknownStream(_) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, e.to_string(), None)
@@ -406,8 +411,8 @@ async fn push(hq: &Arc<Hq>, car_id: &Arc<str>, body: Bytes) -> Response<Body> {
         Ok(Ok(applied)) => json(
             StatusCode::OK,
             &PushAck {
-                through: applied.resume.after,
-                next_seq: applied.resume.next_seq,
+                through: applied.through,
+                resume: applied.resume,
             },
         ),
         Ok(Err((status, error, resume))) => {
@@ -427,16 +432,22 @@ async fn push(hq: &Arc<Hq>, car_id: &Arc<str>, body: Bytes) -> Response<Body> {
     }
 }
 
-async fn pull(hq: &Arc<Hq>, car_id: &Arc<str>, q: &HashMap<String, String>) -> Response<Body> {
+async fn pull(
+    hq: &Arc<Hq>,
+    car_id: &Arc<str>,
+    q: &HashMap<String, String>,
+    body: Bytes,
+) -> Response<Body> {
     let stream = q.get("stream").cloned().unwrap_or_default();
-    let Some(after) = q.get("after").and_then(|v| v.parse::<i64>().ok()) else {
-        return refuse(StatusCode::BAD_REQUEST, "pull needs after=<version>");
+    let from: crate::exchange::Resume = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                format!("pull needs where the car stands (JSON): {e}"),
+            );
+        }
     };
-    let next_seq = q
-        .get("next_seq")
-        .and_then(|v| v.parse::<i64>().ok())
-        .unwrap_or(0);
-    let from = crate::exchange::Resume { after, next_seq };
     let car = car_id.to_string();
     let outcome = blocking(hq, move |hq, conn| {
         let site = registered_site(conn, &car)?;
