@@ -35,8 +35,8 @@ pub enum ExchangeError {
     )]
     OutOfOrder {
         stream: String,
-        expected: Resume,
-        got: Resume,
+        expected: Box<Resume>,
+        got: Box<Resume>,
     },
     #[error("batch carries changes to {table}, which this side does not accept from its peer")]
     Direction { table: String },
@@ -370,8 +370,8 @@ pub fn apply_incoming(
     if !fits {
         return Err(ExchangeError::OutOfOrder {
             stream,
-            expected: have,
-            got,
+            expected: Box::new(have),
+            got: Box::new(got),
         });
     }
     let changes = batch.into_changes();

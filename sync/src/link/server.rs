@@ -416,6 +416,7 @@ async fn push(hq: &Arc<Hq>, car_id: &Arc<str>, body: Bytes) -> Response<Body> {
             },
         ),
         Ok(Err((status, error, resume))) => {
+            let resume = resume.map(|r| *r);
             if status != StatusCode::CONFLICT {
                 tracing::warn!(car = %car_id, "refused a batch: {error}");
             }
