@@ -228,14 +228,26 @@ pub fn new_list_version_replaces_old(policy_id: &str) {
     let mut stmt = fx
         .store
         .connection()
-        .prepare("SELECT plate, version FROM hotlist_entries WHERE list_id = 'ncic' ORDER BY plate")
+        .prepare("SELECT plate, version FROM general_entries WHERE list_id = 'ncic' ORDER BY plate")
         .expect("prepare");
     let rows: Vec<(String, i64)> = stmt
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
         .expect("entries")
         .collect::<Result<_, _>>()
         .expect("entries");
-    assert_eq!(rows, [("BBB222".to_string(), 2), ("CCC333".to_string(), 2)]);
+    // An entry the new version keeps unchanged keeps the version that added it; the list is at
+    // the new version and holds exactly the new version's entries.
+    assert_eq!(rows, [("BBB222".to_string(), 1), ("CCC333".to_string(), 2)]);
+    let version: i64 = fx
+        .store
+        .connection()
+        .query_row(
+            "SELECT current_version FROM general_lists WHERE id = 'ncic'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("the list's version");
+    assert_eq!(version, 2);
 }
 
 /// A general list older than `hotlists.max_age_hours` is stale: the screen's status and the
@@ -251,7 +263,7 @@ pub fn general_list_older_than_max_age_warns(policy_id: &str) {
         fx.store
             .connection()
             .execute(
-                "UPDATE hotlist_versions SET loaded_at_ms = ?1 WHERE list_id = 'ncic'",
+                "UPDATE general_lists SET loaded_at_ms = ?1 WHERE id = 'ncic'",
                 [(Utc::now() - Duration::hours(hours_ago)).timestamp_millis()],
             )
             .expect("set back");
