@@ -489,7 +489,7 @@ impl Store {
         Ok(report)
     }
 
-    /// Whether this store is a car that syncs with headquarters (set by `alpr run` with [sync]).
+    /// Whether this store is a car that syncs with headquarters (set by `alpr run` with `[sync]`).
     pub fn syncs_with_hq(&self) -> StoreResult<bool> {
         Ok(self
             .conn
