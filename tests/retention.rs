@@ -194,6 +194,10 @@ fn a_car_that_syncs_purges_only_what_headquarters_has_acknowledged() {
     }
     let report = car.store.purge_expired(None, Utc::now()).expect("purge");
     assert_eq!((report.reads, report.unsent), (3, 0));
+    assert_eq!(
+        car.store.reads_awaiting_hq(270, Utc::now()).expect("count"),
+        0
+    );
     assert_eq!(hq.count("reads").expect("count"), 3, "HQ keeps its copies");
     hq.close().expect("close");
 }

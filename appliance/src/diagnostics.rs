@@ -448,6 +448,9 @@ fn storage(data_dir: &Path, t: &Thresholds, now: DateTime<Utc>) -> Vec<Check> {
                 )),
             }
             out.push(hotlists(&store, t, now));
+            if let Some(c) = retention(&store, now) {
+                out.push(c);
+            }
             let _ = store.close();
         }
         Err(e) => out.push(check(
@@ -458,6 +461,37 @@ fn storage(data_dir: &Path, t: &Thresholds, now: DateTime<Utc>) -> Vec<Check> {
         )),
     }
     out
+}
+
+/// Reads kept past the policy's retention because headquarters has not acknowledged them: the
+/// car has been out of reach longer than the policy keeps reads.
+fn retention(store: &Store, now: DateTime<Utc>) -> Option<Check> {
+    let policy = store
+        .recorded_policy()
+        .ok()
+        .flatten()
+        .and_then(|id| crate::policy::Policy::load(&id).ok())?;
+    let waiting = store
+        .reads_awaiting_hq(policy.retention.max_days, now)
+        .ok()?;
+    Some(if waiting == 0 {
+        check(
+            "retention",
+            Verdict::Pass,
+            format!("reads kept at most {} days", policy.retention.max_days),
+            "",
+        )
+    } else {
+        check(
+            "retention",
+            Verdict::Warn,
+            format!(
+                "{waiting} reads are past the {} days the {} policy keeps them, waiting for headquarters to receive them",
+                policy.retention.max_days, policy.agency.id
+            ),
+            "bring the car within reach of headquarters (the depot's network) so it can sync and purge them",
+        )
+    })
 }
 
 fn hotlists(store: &Store, t: &Thresholds, now: DateTime<Utc>) -> Check {

@@ -65,6 +65,18 @@ pub struct PurgeReport {
     pub unsent: u64,
 }
 
+/// Reads (with their hits and dispositions) headquarters has acknowledged: `?3` is the bulk
+/// stream's acknowledged version, `?4` the priority stream's.
+const ACKED: &str = "(SELECT coalesce(max(c.db_version), 0) FROM reads__crsql_clock c
+        JOIN reads__crsql_pks p ON p.__crsql_key = c.key WHERE p.id = reads.id) <= ?3
+    AND NOT EXISTS (SELECT 1 FROM hits h JOIN hits__crsql_pks p ON p.id = h.id
+        JOIN hits__crsql_clock c ON c.key = p.__crsql_key
+        WHERE h.read_id = reads.id AND c.db_version > ?4)
+    AND NOT EXISTS (SELECT 1 FROM dispositions d JOIN hits h ON h.id = d.hit_id
+        JOIN dispositions__crsql_pks p ON p.id = d.id
+        JOIN dispositions__crsql_clock c ON c.key = p.__crsql_key
+        WHERE h.read_id = reads.id AND c.db_version > ?4)";
+
 /// Reads purged per transaction: bounds the WAL and the time the store is locked.
 const PURGE_BATCH: i64 = 5000;
 
@@ -331,28 +343,8 @@ impl Store {
         } else {
             (i64::MAX, i64::MAX)
         };
-        const ACKED: &str = "(SELECT coalesce(max(c.db_version), 0) FROM reads__crsql_clock c
-                JOIN reads__crsql_pks p ON p.__crsql_key = c.key WHERE p.id = reads.id) <= ?3
-            AND NOT EXISTS (SELECT 1 FROM hits h JOIN hits__crsql_pks p ON p.id = h.id
-                JOIN hits__crsql_clock c ON c.key = p.__crsql_key
-                WHERE h.read_id = reads.id AND c.db_version > ?4)
-            AND NOT EXISTS (SELECT 1 FROM dispositions d JOIN hits h ON h.id = d.hit_id
-                JOIN dispositions__crsql_pks p ON p.id = d.id
-                JOIN dispositions__crsql_clock c ON c.key = p.__crsql_key
-                WHERE h.read_id = reads.id AND c.db_version > ?4)";
         if bulk != i64::MAX {
-            report.unsent = self
-                .conn
-                .query_row(
-                    &format!(
-                        "SELECT count(*) FROM reads WHERE captured_at_ms < ?1 AND ?2 = ?2
-                           AND NOT ({ACKED})"
-                    ),
-                    params![ms(cutoff), 0, bulk, priority],
-                    |r| r.get::<_, i64>(0),
-                )
-                .context("counting reads not yet at headquarters")?
-                .max(0) as u64;
+            report.unsent = self.count_unacknowledged(cutoff, bulk, priority)?;
         }
         let mut images: Vec<(String, String)> = Vec::new();
         loop {
@@ -487,6 +479,40 @@ impl Store {
             ),
         })?;
         Ok(report)
+    }
+
+    fn count_unacknowledged(
+        &self,
+        before: DateTime<Utc>,
+        bulk: i64,
+        priority: i64,
+    ) -> StoreResult<u64> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT count(*) FROM reads WHERE captured_at_ms < ?1 AND ?2 = ?2
+                       AND NOT ({ACKED})"
+                ),
+                params![ms(before), 0, bulk, priority],
+                |r| r.get::<_, i64>(0),
+            )
+            .context("counting reads not yet at headquarters")?
+            .max(0) as u64)
+    }
+
+    /// Reads past the policy's retention that a syncing car keeps because headquarters has not
+    /// acknowledged them (0 for a store that does not sync).
+    pub fn reads_awaiting_hq(&self, max_days: u32, now: DateTime<Utc>) -> StoreResult<u64> {
+        if !self.syncs_with_hq()? {
+            return Ok(0);
+        }
+        let cutoff = now - Duration::days(i64::from(max_days));
+        self.count_unacknowledged(
+            cutoff,
+            alpr_sync::acked_through(&self.conn, "bulk")?,
+            alpr_sync::acked_through(&self.conn, "priority")?,
+        )
     }
 
     /// Whether this store is a car that syncs with headquarters (set by `alpr run` with `[sync]`).
