@@ -8,8 +8,50 @@ use std::path::PathBuf;
 use alpr_sync::CrConnection;
 use anyhow::Context as _;
 
-/// Changes merged per transaction.
-const BATCH_ROWS: usize = 5_000;
+/// Bytes per batch between stores on the same machine.
+const BATCH_BYTES: usize = 1 << 20;
+
+/// What moved one way: rows (table and key) and the changes that carried them.
+#[derive(Debug, Clone, Copy, Default)]
+struct Moved {
+    rows: usize,
+    changes: usize,
+}
+
+impl std::ops::AddAssign for Moved {
+    fn add_assign(&mut self, o: Self) {
+        self.rows += o.rows;
+        self.changes += o.changes;
+    }
+}
+
+/// Everything of `stream` `to` has not received from `from`, batch by batch.
+fn move_stream(
+    from: &CrConnection,
+    from_rules: &alpr_sync::Rules,
+    to: &mut CrConnection,
+    to_rules: &alpr_sync::Rules,
+    stream: &str,
+    from_site: &[u8],
+    to_site: &[u8],
+) -> anyhow::Result<Moved> {
+    let mut moved = Moved::default();
+    loop {
+        let at = alpr_sync::stream_resume(to, from_site, stream)?;
+        let Some(batch) = alpr_sync::outgoing(from, from_rules, stream, to_site, at, BATCH_BYTES)?
+        else {
+            return Ok(moved);
+        };
+        let rows: std::collections::HashSet<(u16, &[u8])> = batch
+            .changes
+            .iter()
+            .map(|c| (c.table, c.pk.as_slice()))
+            .collect();
+        moved.rows += rows.len();
+        moved.changes += batch.changes.len();
+        alpr_sync::apply_incoming(to, to_rules, batch)?;
+    }
+}
 
 /// What moved each way: table rows, and the `crsql_changes` (one per column) that carried them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -55,10 +97,25 @@ impl HqLink {
             .with_context(|| format!("opening {}", self.car_db.display()))?;
         let mut hq = CrConnection::open(&self.hq_db)
             .with_context(|| format!("opening {}", self.hq_db.display()))?;
-        let up = alpr_sync::pull(&car, &mut hq, BATCH_ROWS)
+        // The same batches, streams and direction rules as over the network, without the network.
+        let (car_rules, hq_rules) = (crate::sync_rules::car(), crate::sync_rules::hq());
+        let (car_site, hq_site) = (car.site_id()?, hq.site_id()?);
+        let mut up = Moved::default();
+        let mut down = Moved::default();
+        for (stream, _) in &car_rules.streams {
+            up += move_stream(
+                &car, &car_rules, &mut hq, &hq_rules, stream, &car_site, &hq_site,
+            )
             .context("sending changes to headquarters")?;
-        let down = alpr_sync::pull(&hq, &mut car, BATCH_ROWS)
+            let acked = alpr_sync::stream_watermark(&hq, &car_site, stream)?;
+            alpr_sync::record_acked(&car, &hq_site, stream, acked)?;
+        }
+        for (stream, _) in &hq_rules.streams {
+            down += move_stream(
+                &hq, &hq_rules, &mut car, &car_rules, stream, &hq_site, &car_site,
+            )
             .context("receiving changes from headquarters")?;
+        }
         car.close()?;
         hq.close()?;
         // General lists travel as versions, outside the CRRs.
