@@ -175,36 +175,18 @@ impl Store {
             .enumerate()
             .map(|(i, c)| format!("{c} = ?{}", i + 2))
             .collect();
-        let extra = serde_json::to_string(&listed.extra).unwrap_or_else(|_| "[]".into());
         let tx = self
             .conn
             .transaction()
             .context("updating the agency entry")?;
+        let mut values = vec![rusqlite::types::Value::Blob(id.as_bytes().to_vec())];
+        values.extend(super::hotlists::entry_values(&listed));
         tx.execute(
             &format!(
                 "UPDATE hotlist_entries SET {} WHERE id = ?1",
                 set.join(", ")
             ),
-            params![
-                id.as_bytes(),
-                listed.plate,
-                listed.state,
-                listed.plate_type,
-                listed.plate_year,
-                listed.make,
-                listed.model,
-                listed.vehicle_year,
-                listed.color,
-                listed.reason,
-                listed.priority.as_str(),
-                listed.ncic_number,
-                listed.ori,
-                listed.oca,
-                listed.instructions,
-                listed.effective_at.map(ms),
-                listed.expires_at.map(ms),
-                extra,
-            ],
+            rusqlite::params_from_iter(values),
         )
         .context("updating the agency entry")?;
         tx.execute(

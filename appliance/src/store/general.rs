@@ -7,7 +7,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{Context, Store, StoreError, StoreResult, ms, now_ms};
+use super::{Context, Store, StoreError, StoreResult, now_ms};
 use crate::model::{ListedPlate, new_id};
 
 /// Versions whose changes are kept; a car further behind gets the list whole.
@@ -48,11 +48,9 @@ pub fn content_hash(e: &ListedPlate) -> Vec<u8> {
     Sha256::digest(&bytes)[..16].to_vec()
 }
 
-/// The columns of `general_entries` after `(id, list_id, version, content_sha256)`, in the order
-/// `hotlists::listed_from_row` reads them.
-pub(super) const GENERAL_COLUMNS: &str = "plate, state, plate_type, plate_year, make, model, \
-    vehicle_year, color, reason, priority, ncic_number, ori, oca, instructions, effective_at_ms, \
-    expires_at_ms, extra";
+/// The columns of `general_entries` after `(id, list_id, version, content_sha256)`: the same as
+/// an agency entry's, in the order `hotlists::listed_from_row` reads them.
+pub(super) const GENERAL_COLUMNS: &str = super::hotlists::ENTRY_COLUMNS;
 
 fn insert(
     tx: &Transaction<'_>,
@@ -61,35 +59,20 @@ fn insert(
     e: &ListedPlate,
     hash: &[u8],
 ) -> rusqlite::Result<()> {
-    let extra = serde_json::to_string(&e.extra).unwrap_or_else(|_| "[]".into());
+    use rusqlite::types::Value;
+    let mut values = vec![
+        Value::Blob(new_id().as_bytes().to_vec()),
+        Value::Text(list_id.to_string()),
+        Value::Integer(version),
+        Value::Blob(hash.to_vec()),
+    ];
+    values.extend(super::hotlists::entry_values(e));
     tx.prepare_cached(&format!(
         "INSERT INTO general_entries (id, list_id, version, content_sha256, {GENERAL_COLUMNS})
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-                 ?19, ?20, ?21)"
+         VALUES (?1, ?2, ?3, ?4, {})",
+        super::hotlists::entry_placeholders(5)
     ))?
-    .execute(params![
-        new_id().as_bytes(),
-        list_id,
-        version,
-        hash,
-        e.plate,
-        e.state,
-        e.plate_type,
-        e.plate_year,
-        e.make,
-        e.model,
-        e.vehicle_year,
-        e.color,
-        e.reason,
-        e.priority.as_str(),
-        e.ncic_number,
-        e.ori,
-        e.oca,
-        e.instructions,
-        e.effective_at.map(ms),
-        e.expires_at.map(ms),
-        extra,
-    ])?;
+    .execute(rusqlite::params_from_iter(values))?;
     Ok(())
 }
 

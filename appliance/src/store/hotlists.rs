@@ -1,7 +1,7 @@
 //! Hot lists: whole-list replacement, daily deltas, and the index the matcher loads.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Transaction, params};
+use rusqlite::Transaction;
 use uuid::Uuid;
 
 use super::general::GENERAL_COLUMNS;
@@ -42,41 +42,61 @@ pub(super) const ENTRY_COLUMNS: &str =
     color, reason, priority, ncic_number, ori, oca, instructions, effective_at_ms, expires_at_ms,
     extra";
 
+/// The values of [`ENTRY_COLUMNS`] for an entry, in that order (shared by both entry tables and
+/// by updates).
+pub(super) fn entry_values(e: &ListedPlate) -> Vec<rusqlite::types::Value> {
+    use rusqlite::types::Value;
+    let text = |v: &Option<String>| v.clone().map_or(Value::Null, Value::Text);
+    let int = |v: Option<i64>| v.map_or(Value::Null, Value::Integer);
+    vec![
+        Value::Text(e.plate.clone()),
+        text(&e.state),
+        text(&e.plate_type),
+        int(e.plate_year.map(i64::from)),
+        text(&e.make),
+        text(&e.model),
+        int(e.vehicle_year.map(i64::from)),
+        text(&e.color),
+        Value::Text(e.reason.clone()),
+        Value::Text(e.priority.as_str().to_string()),
+        text(&e.ncic_number),
+        text(&e.ori),
+        text(&e.oca),
+        text(&e.instructions),
+        int(e.effective_at.map(ms)),
+        int(e.expires_at.map(ms)),
+        Value::Text(serde_json::to_string(&e.extra).unwrap_or_else(|_| "[]".into())),
+    ]
+}
+
+/// `?first, ?first+1, ...` for the entry columns.
+pub(super) fn entry_placeholders(first: usize) -> String {
+    (first..first + 17)
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub(super) fn insert_entry(
     tx: &Transaction<'_>,
     list_id: &str,
     version: i64,
     e: &ListedPlate,
 ) -> rusqlite::Result<Uuid> {
+    use rusqlite::types::Value;
     let id = new_id();
-    let extra = serde_json::to_string(&e.extra).unwrap_or_else(|_| "[]".into());
+    let mut values = vec![
+        Value::Blob(id.as_bytes().to_vec()),
+        Value::Text(list_id.to_string()),
+        Value::Integer(version),
+    ];
+    values.extend(entry_values(e));
     tx.prepare_cached(&format!(
         "INSERT INTO hotlist_entries (id, list_id, version, {ENTRY_COLUMNS})
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                 ?18, ?19, ?20)"
+         VALUES (?1, ?2, ?3, {})",
+        entry_placeholders(4)
     ))?
-    .execute(params![
-        id.as_bytes(),
-        list_id,
-        version,
-        e.plate,
-        e.state,
-        e.plate_type,
-        e.plate_year,
-        e.make,
-        e.model,
-        e.vehicle_year,
-        e.color,
-        e.reason,
-        e.priority.as_str(),
-        e.ncic_number,
-        e.ori,
-        e.oca,
-        e.instructions,
-        e.effective_at.map(ms),
-        e.expires_at.map(ms),
-        extra,
-    ])?;
+    .execute(rusqlite::params_from_iter(values))?;
     Ok(id)
 }
 
