@@ -4,6 +4,7 @@
 //! these structs, so screens can be previewed and tested without the appliance. The console
 //! presenter draws the same view models as lines of text for headless runs.
 
+pub mod alert_tones;
 mod console;
 mod views;
 
