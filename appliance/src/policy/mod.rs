@@ -12,6 +12,9 @@ use serde::Deserialize;
 
 pub use permissions::Permission;
 
+/// Where the image installs policy files (`<id>.toml`).
+pub const INSTALLED_DIR: &str = "/etc/alpr/policies";
+
 /// The policies shipped with the program, by id: `policies/<id>.toml`.
 pub const EMBEDDED: &[(&str, &str)] = &[
     (
@@ -221,6 +224,12 @@ impl Policy {
     pub fn load(name_or_path: &str) -> Result<Self, PolicyError> {
         if let Some((_, text)) = EMBEDDED.iter().find(|(id, _)| *id == name_or_path) {
             return Self::parse(text, &format!("{name_or_path} (embedded)"));
+        }
+        // A store records its policy's id; an agency's own policy file is found again by it where
+        // the image installs policies.
+        let installed = Path::new(INSTALLED_DIR).join(format!("{name_or_path}.toml"));
+        if !name_or_path.contains('/') && installed.is_file() {
+            return Self::load(&installed.display().to_string());
         }
         let path = Path::new(name_or_path);
         if path.extension().is_some_and(|e| e == "toml") || path.exists() {

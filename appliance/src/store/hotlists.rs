@@ -245,16 +245,16 @@ impl Store {
 
     /// Changes whenever what the matcher loads may have changed: a list's new version, an
     /// agency entry entered or approved (here or by sync).
-    pub fn hotlist_fingerprint(&self) -> StoreResult<(i64, i64, i64)> {
+    pub fn hotlist_fingerprint(&self) -> StoreResult<(i64, i64, i64, i64)> {
         self.conn
             .query_row(
                 "SELECT (SELECT coalesce(sum(current_version), 0) FROM general_lists)
                           + (SELECT coalesce(sum(current_version), 0) FROM hotlists),
-                        (SELECT count(*) FROM hotlist_entries WHERE approved_at_ms IS NOT NULL)
-                          + (SELECT coalesce(sum(approved_at_ms), 0) % 1000003 FROM hotlist_entries),
+                        (SELECT count(*) FROM hotlist_entries WHERE approved_at_ms IS NOT NULL),
+                        (SELECT coalesce(max(approved_at_ms), 0) FROM hotlist_entries),
                         (SELECT count(*) FROM hotlists) + (SELECT count(*) FROM general_lists)",
                 [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
             .context("checking hot-list versions")
     }
