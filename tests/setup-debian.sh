@@ -5,9 +5,12 @@ set -euo pipefail
 
 # cr-sqlite's bindgen step (libclang), its build (make, patch, gcc) and the smoke test of the
 # built extension (sqlite3); gpsd and gpsfake for the GPS tests (gpsd, gpsd-clients); pdftotext
-# for the tests that read back the PDFs the appliance writes (poppler-utils).
+# for the tests that read back the PDFs the appliance writes (poppler-utils); the officer's screen
+# (Slint: fontconfig, the DejaVu fonts it embeds, Xvfb for the real window in tests) and the
+# audible alert (rodio through ALSA; sox measures what the tests capture).
 packages=(build-essential pkg-config clang libclang-dev make patch sqlite3 ca-certificates
-  gpsd gpsd-clients poppler-utils)
+  gpsd gpsd-clients poppler-utils libfontconfig-dev fonts-dejavu-core xvfb xauth
+  libasound2-dev alsa-utils sox)
 
 missing=()
 for p in "${packages[@]}"; do

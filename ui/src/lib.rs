@@ -5,6 +5,7 @@
 //! presenter draws the same view models as lines of text for headless runs.
 
 pub mod alert_tones;
+pub mod audio;
 mod console;
 mod views;
 

@@ -1,0 +1,1 @@
+//! Playback of the alert tones (being written).
