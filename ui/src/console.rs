@@ -105,6 +105,9 @@ mod tests {
             confidence_pct: 93,
             position: "41.67612,-91.58031".into(),
             position_quality: "interpolated".into(),
+            crop: None,
+            hit: false,
+            canvass: false,
         }
     }
 

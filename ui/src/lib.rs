@@ -7,7 +7,11 @@
 pub mod alert_tones;
 pub mod audio;
 mod console;
+pub mod screen;
 mod views;
 
 pub use console::Console;
-pub use views::{HitView, ReadView, SummaryView};
+pub use views::{
+    AlertView, CanvassView, CheckView, EncodedImage, EntryForm, HitView, LoginView, Mark, PartStatus,
+    ReadView, SearchForm, StatusView, StepView, SummaryView,
+};

@@ -13,6 +13,12 @@ pub struct ReadView {
     pub position: String,
     /// How good the position is, in words (`interpolated`, `stale`, ...).
     pub position_quality: String,
+    /// The plate crop, when the camera sent one.
+    pub crop: Option<EncodedImage>,
+    /// Raised a hit.
+    pub hit: bool,
+    /// Taken during a canvass.
+    pub canvass: bool,
 }
 
 /// A hot-list hit as the alert shows it.
@@ -44,4 +50,142 @@ pub struct SummaryView {
     pub rows_synced: u64,
     pub frames_dropped: u64,
     pub camera_lines_rejected: u64,
+}
+
+/// How one character of a plate met the other plate's on the alert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    Same,
+    /// Met only through an OCR confusion (8/B, 0/O, ...): to be checked by eye.
+    Confusion,
+    /// Stood for by a wildcard of a partial plate.
+    Wildcard,
+    Differs,
+}
+
+/// A step of the policy's verification checklist and what has been recorded for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepView {
+    pub id: String,
+    pub text: String,
+    pub required: bool,
+    pub excusable: Vec<String>,
+    /// `confirmed`, `mismatch`, `not-practicable` or `exigent`, once recorded.
+    pub outcome: Option<String>,
+    /// Who recorded it and when, in words.
+    pub recorded: String,
+}
+
+/// An image as the camera sent it (JPEG or PNG bytes).
+#[derive(Clone, PartialEq)]
+pub struct EncodedImage(pub Vec<u8>);
+
+impl std::fmt::Debug for EncodedImage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "EncodedImage({} bytes)", self.0.len())
+    }
+}
+
+/// Everything the hit alert shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertView {
+    pub hit_id: String,
+    pub priority: String,
+    pub list: String,
+    pub match_kind: String,
+    pub reason: String,
+    pub instructions: String,
+    /// How long ago the record was entered or last loaded, in words.
+    pub entry_age: String,
+    pub case_number: String,
+    pub synopsis: String,
+    pub read: ReadView,
+    pub crop: Option<EncodedImage>,
+    pub context: Option<EncodedImage>,
+    /// The reading that matched, character by character.
+    pub read_chars: Vec<(char, Mark)>,
+    pub listed_chars: Vec<(char, Mark)>,
+    pub listed_state: String,
+    pub state_differs: bool,
+    /// Make, model, year and colour as listed.
+    pub listed_vehicle: String,
+    /// Said plainly when the entry is a stolen plate: the vehicle the plate belongs to.
+    pub vehicle_note: String,
+    /// Which characters to check by eye, and what was read against what was listed.
+    pub character_note: String,
+    pub steps: Vec<StepView>,
+    pub confirm_through: String,
+    pub reminder: String,
+    /// Every required step is done, so an arrest, recovery, stop or citation may be recorded.
+    pub enforcement_allowed: bool,
+    /// The disposition, once recorded.
+    pub disposed: Option<String>,
+}
+
+/// A technician's check: `pass`, `warn` or `fail`, with what to do.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckView {
+    pub name: String,
+    pub verdict: String,
+    pub detail: String,
+    pub hint: String,
+}
+
+/// One part's state in the status bar.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PartStatus {
+    pub text: String,
+    /// `pass`, `warn` or `fail`.
+    pub verdict: String,
+}
+
+/// The bar along the top of every screen after login.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StatusView {
+    pub gps: PartStatus,
+    pub cameras: PartStatus,
+    pub hotlists: PartStatus,
+    pub sync: PartStatus,
+    pub audio: PartStatus,
+}
+
+/// Who logged in and what the policy lets them reach.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoginView {
+    pub display_name: String,
+    pub can_patrol: bool,
+    pub can_search: bool,
+    pub can_enter: bool,
+}
+
+/// A canvass as the canvass screen shows it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CanvassView {
+    pub active: bool,
+    pub case_number: String,
+    pub started: String,
+    pub reads: Vec<ReadView>,
+}
+
+/// What the search screen's form holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchForm {
+    pub plate: String,
+    pub case_number: String,
+    pub reason: String,
+    pub crime_type: String,
+}
+
+/// What the BOLO / partial-plate screen's form holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntryForm {
+    pub list: String,
+    pub plate: String,
+    pub state: String,
+    pub make: String,
+    pub model: String,
+    pub color: String,
+    pub reason: String,
+    pub case_number: String,
+    pub instructions: String,
 }
