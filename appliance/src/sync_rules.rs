@@ -1,9 +1,9 @@
 //! Which tables flow which way between a car and headquarters, enforced on send and on receive:
-//! what a car reads and does (reads, hits, dispositions, audit records, searches) goes to HQ only;
-//! what HQ publishes (hot lists, members) goes to cars only; agency entries (BOLOs, partial plates)
-//! and legal holds go both ways. Hits and dispositions travel in a stream of their own, sent
-//! before the backlog of ordinary reads, so the communications centre hears of a hit as soon as
-//! any link exists.
+//! what a car reads and does (reads, hits, dispositions, audit records, searches, canvasses and
+//! their tagged reads) goes to HQ only; what HQ publishes (hot lists, members) goes to cars only;
+//! agency entries (BOLOs, partial plates) and legal holds go both ways. Hits and dispositions
+//! travel in a stream of their own, sent before the backlog of ordinary reads, so the
+//! communications centre hears of a hit as soon as any link exists.
 
 use alpr_sync::Rules;
 
@@ -20,6 +20,8 @@ const BULK: &[&str] = &[
     "held_reads",
     "release_requests",
     "audit_memos",
+    "canvasses",
+    "canvass_reads",
 ];
 
 /// Car to headquarters only.
@@ -31,6 +33,8 @@ const CAR_TO_HQ: &[&str] = &[
     "searches",
     "release_requests",
     "audit_memos",
+    "canvasses",
+    "canvass_reads",
 ];
 /// Headquarters to cars only.
 const HQ_TO_CAR: &[&str] = &["hotlist_versions", "users"];

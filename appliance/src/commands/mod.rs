@@ -5,6 +5,7 @@ mod audit;
 mod bench;
 mod bench_sync;
 mod camera;
+mod canvass;
 mod demo;
 mod gps;
 mod hit;
@@ -74,6 +75,9 @@ enum Command {
     /// Export held reads as evidence.
     #[command(subcommand)]
     Evidence(retention::EvidenceCommand),
+    /// Canvass mode: tag the reads taken at a scene with a case, list and export them.
+    #[command(subcommand)]
+    Canvass(canvass::CanvassCommand),
     /// Requests for ALPR data from other agencies.
     #[command(subcommand)]
     Release(release::ReleaseCommand),
@@ -116,6 +120,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Purge(args) => blocking(move || retention::purge(args)).await,
         Command::Hold(cmd) => blocking(move || retention::hold(cmd)).await,
         Command::Evidence(cmd) => blocking(move || retention::evidence(cmd)).await,
+        Command::Canvass(cmd) => blocking(move || canvass::run(cmd)).await,
         Command::Release(cmd) => blocking(move || release::run(cmd)).await,
         Command::Report(cmd) => blocking(move || report::run(cmd)).await,
     }

@@ -6,6 +6,7 @@
 mod accounts;
 mod agency;
 mod audit;
+mod canvass;
 mod dispositions;
 mod export;
 mod general;
@@ -28,6 +29,7 @@ use crate::policy::Policy;
 pub use accounts::{LoginError, Member, NewMember, Session};
 pub use agency::{AgencyEntry, AgencyEntryInput, LookbackMatch, ROLES};
 pub use audit::{AuditFilter, AuditRecord, AuditVerification, BrokenRecord};
+pub use canvass::Canvass;
 pub use dispositions::{
     ACTIONS, DISPOSITIONS, ENFORCEMENT_ACTIONS, HitAlert, HitSummary, StepStatus,
 };

@@ -6,7 +6,7 @@ use rusqlite::params;
 use uuid::Uuid;
 
 use super::{Context, Store, StoreResult, ms, now_ms};
-use crate::model::MatchedRead;
+use crate::model::{MatchedRead, new_id};
 
 /// A read as stored, for listing and checking.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -32,6 +32,8 @@ pub struct StoredRead {
 impl Store {
     /// Stores reads with their hits. Image files are written first, so a row never names an image
     /// that is not on disk; an image that cannot be stored is logged and left out, never the read.
+    /// While a canvass is open on this car, each read captured at or after its start is tagged
+    /// with it in the same transaction (a read captured before the start, arriving late, is not).
     pub fn insert_reads(&mut self, batch: &[MatchedRead]) -> StoreResult<()> {
         let mut images = Vec::with_capacity(batch.len());
         for m in batch {
@@ -43,6 +45,8 @@ impl Store {
         }
         let car_id = self.car_id.clone();
         let tx = self.conn.transaction().context("starting read batch")?;
+        let canvass =
+            super::canvass::open_canvass_on(&tx, &car_id).context("finding an open canvass")?;
         {
             let mut read_stmt = tx
                 .prepare_cached(
@@ -60,6 +64,15 @@ impl Store {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 )
                 .context("preparing hit insert")?;
+            let mut tag_stmt = match canvass {
+                Some(_) => Some(
+                    tx.prepare_cached(
+                        "INSERT INTO canvass_reads (id, canvass_id, read_id) VALUES (?1, ?2, ?3)",
+                    )
+                    .context("preparing canvass tag insert")?,
+                ),
+                None => None,
+            };
             let stored_at = now_ms();
             for (m, (crop, context)) in batch.iter().zip(&images) {
                 let r = &m.read;
@@ -88,6 +101,12 @@ impl Store {
                         stored_at,
                     ])
                     .context(format!("storing read of {} from {}", o.plate, o.camera))?;
+                if let (Some((canvass_id, started_at_ms)), Some(stmt)) = (&canvass, &mut tag_stmt)
+                    && ms(o.captured_at) >= *started_at_ms
+                {
+                    stmt.execute(params![new_id().as_bytes(), canvass_id, r.id.as_bytes()])
+                        .context(format!("tagging read of {} into the canvass", o.plate))?;
+                }
                 for h in &m.hits {
                     hit_stmt
                         .execute(params![

@@ -22,6 +22,8 @@ pub const REPLICATED_TABLES: &[&str] = &[
     "held_reads",
     "release_requests",
     "audit_memos",
+    "canvasses",
+    "canvass_reads",
 ];
 
 const V1: &str = r#"
@@ -184,7 +186,7 @@ SELECT crsql_as_crr('searches');
 ///
 /// (rusqlite_migration does this too, but pins an older rusqlite than the one cr-sqlite was
 /// measured with here, and two SQLite builds cannot link into one program.)
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 /// The NCIC plate year (LIY) and a list's own fields (Genetec's custom fields, as JSON pairs).
 const V2: &str = r#"
@@ -365,6 +367,35 @@ INSERT INTO general_entries (id, list_id, version, content_sha256, plate, state,
 DELETE FROM hotlist_entries WHERE list_id IN (SELECT id FROM hotlists WHERE kind = 'general');
 DELETE FROM hotlist_versions WHERE list_id IN (SELECT id FROM hotlists WHERE kind = 'general');
 DELETE FROM hotlists WHERE kind = 'general';
+"#;
+
+/// Canvass mode: a crime-scene canvass a car runs under a case number (one open at a time per
+/// car), and the reads captured while it was open, tagged as the car stores them. Both sync to
+/// headquarters like holds do.
+const V5: &str = r#"
+CREATE TABLE canvasses (
+    id BLOB PRIMARY KEY NOT NULL,
+    case_number TEXT NOT NULL DEFAULT '',
+    note TEXT NOT NULL DEFAULT '',
+    -- the car that ran it: only its own store tags reads into it
+    car_id TEXT NOT NULL DEFAULT '',
+    started_by TEXT NOT NULL DEFAULT '',
+    started_at_ms INTEGER NOT NULL DEFAULT 0,
+    ended_by TEXT,
+    ended_at_ms INTEGER
+);
+CREATE INDEX canvasses_by_car ON canvasses (car_id, ended_at_ms);
+
+CREATE TABLE canvass_reads (
+    id BLOB PRIMARY KEY NOT NULL,
+    canvass_id BLOB NOT NULL DEFAULT x'',
+    read_id BLOB NOT NULL DEFAULT x''
+);
+CREATE INDEX canvass_reads_by_canvass ON canvass_reads (canvass_id);
+CREATE INDEX canvass_reads_by_read ON canvass_reads (read_id);
+
+SELECT crsql_as_crr('canvasses');
+SELECT crsql_as_crr('canvass_reads');
 "#;
 
 /// Brings a store to the current schema, each migration in its own transaction. A store from a
