@@ -15,6 +15,7 @@ pub mod pki;
 pub mod policy;
 pub mod replay;
 pub mod reports;
+pub mod screen;
 pub mod store;
 pub mod sync_rules;
 pub mod views;

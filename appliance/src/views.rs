@@ -27,6 +27,12 @@ pub fn read_view(r: &Read) -> ReadView {
             .as_ref()
             .map_or("no fix", |p| p.quality.as_str())
             .to_string(),
+        crop: o
+            .plate_crop
+            .as_ref()
+            .map(|i| alpr_ui::EncodedImage(i.0.clone())),
+        hit: false,
+        canvass: false,
     }
 }
 

@@ -12,6 +12,6 @@ mod views;
 
 pub use console::Console;
 pub use views::{
-    AlertView, CanvassView, CheckView, EncodedImage, EntryForm, HitView, LoginView, Mark, PartStatus,
-    ReadView, SearchForm, StatusView, StepView, SummaryView,
+    AlertView, CanvassView, CheckView, EncodedImage, EntryForm, HitView, LoginView, Mark,
+    PartStatus, ReadView, SearchForm, StatusView, StepView, SummaryView,
 };

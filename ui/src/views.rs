@@ -188,4 +188,6 @@ pub struct EntryForm {
     pub reason: String,
     pub case_number: String,
     pub instructions: String,
+    /// Days until the entry expires, as typed.
+    pub expires_days: String,
 }

@@ -109,6 +109,16 @@ impl Session {
 
     /// A touch of the screen at `now`: refused once the policy's idle time has passed since the
     /// last one (the screen then asks for the password again).
+    /// Whether the idle lock has fallen at `now`, without counting the question as activity (a
+    /// screen asks it on a timer).
+    pub fn idle_check(&self, now: DateTime<Utc>) -> Result<(), LoginError> {
+        let limit = self.policy.access.idle_lock_minutes;
+        if now - self.last_activity.get() > Duration::minutes(i64::from(limit)) {
+            return Err(LoginError::IdleLocked(limit));
+        }
+        Ok(())
+    }
+
     pub fn touch(&self, now: DateTime<Utc>) -> Result<(), LoginError> {
         let limit = self.policy.access.idle_lock_minutes;
         if now - self.last_activity.get() > Duration::minutes(i64::from(limit)) {

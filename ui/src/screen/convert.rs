@@ -28,7 +28,10 @@ pub(super) fn decode(image: &EncodedImage) -> Option<Image> {
             Some(Image::from_rgba8(buffer))
         }
         Err(e) => {
-            tracing::warn!("a camera image ({} bytes) does not decode: {e}", image.0.len());
+            tracing::warn!(
+                "a camera image ({} bytes) does not decode: {e}",
+                image.0.len()
+            );
             None
         }
     }

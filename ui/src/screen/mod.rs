@@ -21,7 +21,12 @@ use crate::views::{
     StepView,
 };
 
-#[allow(unsafe_code, missing_debug_implementations, clippy::all, clippy::pedantic)]
+#[allow(
+    unsafe_code,
+    missing_debug_implementations,
+    clippy::all,
+    clippy::pedantic
+)]
 mod generated {
     slint::include_modules!();
 }
@@ -211,6 +216,14 @@ impl Screen {
             .set_prohibited_uses(convert::strings(&setup.prohibited_uses));
         let search = self.window.global::<SearchPage>();
         search.set_crime_types(convert::strings(&setup.crime_types));
+        let per_row = usize::try_from(search.get_per_row()).unwrap_or(7).max(1);
+        search.set_crime_rows(ModelRc::new(VecModel::from(
+            setup
+                .crime_types
+                .chunks(per_row)
+                .map(convert::strings)
+                .collect::<Vec<_>>(),
+        )));
         search.set_reason_min_chars(i32::try_from(setup.reason_min_chars).unwrap_or(i32::MAX));
         search.set_case_required(setup.case_required);
         self.window
@@ -252,26 +265,31 @@ impl Screen {
         });
         let on = with.clone();
         w.global::<AlertPage>()
-            .on_record_step(move |step, outcome, note| on(&|s| s.record_step(&step, &outcome, &note)));
+            .on_record_step(move |step, outcome, note| {
+                on(&|s| s.record_step(&step, &outcome, &note))
+            });
         let on = with.clone();
-        w.global::<AlertPage>().on_dispose(move |disposition, action, note| {
-            on(&|s| s.dispose(&disposition, &action, &note))
-        });
+        w.global::<AlertPage>()
+            .on_dispose(move |disposition, action, note| {
+                on(&|s| s.dispose(&disposition, &action, &note))
+            });
         let on = with.clone();
-        w.global::<AlertPage>().on_next(move || on(&|s| s.next_alert()));
+        w.global::<AlertPage>()
+            .on_next(move || on(&|s| s.next_alert()));
         let on = with.clone();
-        w.global::<SearchPage>().on_search(move |plate, case, reason, crime| {
-            let form = SearchForm {
-                plate: plate.to_string(),
-                case_number: case.to_string(),
-                reason: reason.to_string(),
-                crime_type: crime.to_string(),
-            };
-            on(&|s| s.search(&form))
-        });
+        w.global::<SearchPage>()
+            .on_search(move |plate, case, reason, crime| {
+                let form = SearchForm {
+                    plate: plate.to_string(),
+                    case_number: case.to_string(),
+                    reason: reason.to_string(),
+                    crime_type: crime.to_string(),
+                };
+                on(&|s| s.search(&form))
+            });
         let on = with.clone();
         w.global::<EntryPage>().on_enter(
-            move |list, plate, state, make, model, color, reason, case, instructions| {
+            move |list, plate, state, make, model, color, reason, case, instructions, days| {
                 let form = EntryForm {
                     list: list.to_string(),
                     plate: plate.to_string(),
@@ -282,13 +300,15 @@ impl Screen {
                     reason: reason.to_string(),
                     case_number: case.to_string(),
                     instructions: instructions.to_string(),
+                    expires_days: days.to_string(),
                 };
                 on(&|s| s.enter(&form))
             },
         );
         let on = with.clone();
-        w.global::<CanvassPage>()
-            .on_start(move |case, note| on(&|s| s.canvass_result(s.actions.start_canvass(&case, &note))));
+        w.global::<CanvassPage>().on_start(move |case, note| {
+            on(&|s| s.canvass_result(s.actions.start_canvass(&case, &note)))
+        });
         let on = with.clone();
         w.global::<CanvassPage>()
             .on_end(move || on(&|s| s.canvass_result(s.actions.end_canvass())));
@@ -402,7 +422,8 @@ impl Screen {
 
     /// Sounds the alert and shows it, or queues it behind the one the officer is working on.
     pub fn raise(&self, alert: AlertView) {
-        self.speaker.sound(AlertLevel::from_priority(&alert.priority));
+        self.speaker
+            .sound(AlertLevel::from_priority(&alert.priority));
         let show = {
             let mut a = self.alerts.borrow_mut();
             let busy = a.current.as_ref().is_some_and(|c| c.disposed.is_none());

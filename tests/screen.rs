@@ -1,0 +1,380 @@
+//! The officer's screen, headless: Slint's testing backend with its real software renderer, over a
+//! real store, with a hit raised by the real pipeline. The officer logs in, walks the checklist
+//! and records a disposition; the test checks what the store holds, and writes a screenshot of
+//! each screen (into `docs/screenshots/` when `ALPR_SCREENSHOTS` names that folder).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use alpr_appliance::hotlist::{ConfusionTable, parse_csv_list};
+use alpr_appliance::pipeline::{Pipeline, PipelineConfig, PipelineEvent};
+use alpr_appliance::screen;
+use alpr_images::{ImageBytes, PlateObservation};
+use alpr_tests::agency::{Agency, PASSWORD};
+use alpr_ui::audio::AlertSpeaker;
+use alpr_ui::screen::Screen;
+use chrono::Utc;
+use i_slint_backend_testing::{
+    AccessibleRole, ElementHandle, TestingBackend, TestingBackendOptions,
+};
+use slint::ComponentHandle;
+
+/// A real street photo from the shared data set and where its plate is (YG9X2G).
+const SCENE: &str = "us-scenes-dev/0b86cecf-67d1-4fc0-87c9-b36b0ee228bb.jpg";
+const PLATE_BOX: (u32, u32, u32, u32) = (935, 362, 99, 49);
+
+fn shared_data() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data")
+}
+
+fn labelled(screen: &Screen, label: &str) -> ElementHandle {
+    ElementHandle::find_by_accessible_label(screen.window(), label)
+        .next()
+        .unwrap_or_else(|| panic!("no {label:?} on the {} screen", screen.current_screen()))
+}
+
+/// The element labelled `label` with `role` (a field's caption is a text labelled alike).
+fn with_role(screen: &Screen, label: &str, role: AccessibleRole) -> ElementHandle {
+    ElementHandle::find_by_accessible_label(screen.window(), label)
+        .find(|e| e.accessible_role() == Some(role))
+        .unwrap_or_else(|| {
+            let seen: Vec<_> = ElementHandle::find_by_accessible_label(screen.window(), label)
+                .map(|e| (e.accessible_role(), e.type_name(), e.id()))
+                .collect();
+            let all: Vec<_> = i_slint_backend_testing::ElementQuery::from_root(screen.window())
+                .match_descendants()
+                .find_all()
+                .iter()
+                .filter_map(|e| {
+                    e.accessible_label()
+                        .map(|l| (l.to_string(), e.accessible_role()))
+                })
+                .take(40)
+                .collect();
+            panic!(
+                "no {role:?} {label:?} on the {} screen: {seen:?}; labels: {all:?}",
+                screen.current_screen()
+            )
+        })
+}
+
+fn press(screen: &Screen, label: &str) {
+    let e = ElementHandle::find_by_accessible_label(screen.window(), label)
+        .find(|e| {
+            matches!(
+                e.accessible_role(),
+                Some(AccessibleRole::Button | AccessibleRole::Checkbox)
+            )
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "no button {label:?} on the {} screen",
+                screen.current_screen()
+            )
+        });
+    assert_ne!(
+        e.accessible_enabled(),
+        Some(false),
+        "{label:?} is not enabled on the {} screen",
+        screen.current_screen()
+    );
+    e.invoke_accessible_default_action();
+}
+
+fn type_into(screen: &Screen, label: &str, text: &str) {
+    with_role(screen, label, AccessibleRole::TextInput).set_accessible_value(text);
+}
+
+fn description(screen: &Screen, label: &str) -> String {
+    labelled(screen, label)
+        .accessible_description()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Saves the window and checks it drew something: a blank or one-colour window fails.
+fn shoot(screen: &Screen, dir: &Path, name: &str) {
+    let path = dir.join(format!("{name}.png"));
+    screen.save_png(&path).expect("snapshot");
+    let img = image::open(&path).expect("snapshot reads back").to_rgba8();
+    assert!(
+        img.width() >= 1000 && img.height() >= 700,
+        "{name}: {}x{}",
+        img.width(),
+        img.height()
+    );
+    let mut colours = std::collections::HashSet::new();
+    for p in img.pixels().step_by(97) {
+        colours.insert(p.0);
+    }
+    assert!(
+        colours.len() > 20,
+        "{name}: only {} colours: nothing drawn",
+        colours.len()
+    );
+}
+
+fn crop_and_scene() -> (ImageBytes, ImageBytes) {
+    let bytes =
+        std::fs::read(shared_data().join(SCENE)).expect("the shared scene is beside the project");
+    let scene = image::load_from_memory(&bytes).expect("scene decodes");
+    let (x, y, w, h) = PLATE_BOX;
+    let crop = scene.crop_imm(x - 10, y - 8, w + 20, h + 16);
+    let mut png = std::io::Cursor::new(Vec::new());
+    crop.write_to(&mut png, image::ImageFormat::Png)
+        .expect("crop encodes");
+    (ImageBytes(png.into_inner()), ImageBytes(bytes))
+}
+
+#[test]
+fn an_officer_logs_in_walks_the_checklist_and_records_the_disposition() {
+    slint::platform::set_platform(Box::new(TestingBackend::new(TestingBackendOptions {
+        mock_time: false,
+        threading: false,
+        renderer_name: Some("software".into()),
+    })))
+    .expect("the testing platform is the first");
+
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let shots = std::env::var_os("ALPR_SCREENSHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| tmp.path().join("screenshots"));
+    std::fs::create_dir_all(&shots).expect("screenshot folder");
+
+    // A Clinton car: its hot list has the plate as listed, YG9X26 out of Arizona, and the
+    // camera reads YG9X2G in California: a 6/G confusion and a state that differs.
+    let mut agency = Agency::new(tmp.path(), "clinton", "CAR-7");
+    let list = "plate,state,make,model,color,reason,priority,instructions\n\
+                YG9X26,AZ,HOND,ACC,GRY,stolen vehicle,high,Confirm with dispatch before any stop\n";
+    let entries = parse_csv_list(list.as_bytes(), "test list").expect("list parses");
+    agency
+        .store
+        .replace_hotlist("ncic-stolen", "NCIC stolen", &entries, "test", "test")
+        .expect("list stored");
+    let (index, _) = agency
+        .store
+        .load_hotlist_index(Utc::now(), ConfusionTable::default())
+        .expect("index");
+    let policy = agency.policy.clone();
+    let dir = agency.dir.clone();
+
+    let screen = screen::open(&dir, "CAR-7", policy.clone(), AlertSpeaker::silent("test"))
+        .expect("screen opens");
+    screen
+        .window()
+        .window()
+        .set_size(slint::PhysicalSize::new(1280, 800));
+    screen.window().show().expect("window shows");
+    assert_eq!(screen.current_screen(), "login");
+    shoot(&screen, &shots, "login");
+
+    // The real pipeline raises the hit.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (crop, scene) = crop_and_scene();
+    let store = std::mem::replace(
+        &mut agency.store,
+        alpr_appliance::store::Store::open(&tmp.path().join("spare"), "SPARE").expect("spare"),
+    );
+    let (matched, stored) = runtime.block_on(async {
+        let (pipeline, inputs) = Pipeline::start(PipelineConfig::default(), store, index, None);
+        let mut events = pipeline.subscribe();
+        let observation = PlateObservation {
+            camera: "front-left".into(),
+            plate: "YG9X2G".into(),
+            state: Some("CA".into()),
+            confidence: 0.91,
+            captured_at: Utc::now(),
+            alternatives: Vec::new(),
+            plate_crop: Some(crop),
+            context_image: Some(scene),
+            ack: None,
+        };
+        inputs
+            .observations
+            .send(observation)
+            .await
+            .expect("pipeline takes the read");
+        drop(inputs);
+        let mut alert = None;
+        let mut stored = None;
+        while alert.is_none() || stored.is_none() {
+            match tokio::time::timeout(Duration::from_secs(20), events.recv()).await {
+                Ok(Ok(PipelineEvent::Alert(m))) => alert = Some(m),
+                Ok(Ok(PipelineEvent::Stored(m))) => stored = Some(m),
+                other => panic!("pipeline: {other:?}"),
+            }
+        }
+        let (store, _) = pipeline.join().await.expect("pipeline drains");
+        store.close().expect("store closes");
+        (alert.expect("alert"), stored.expect("stored"))
+    });
+    assert_eq!(matched.hits.len(), 1, "one hit");
+    let hit = &matched.hits[0];
+    let mut read = alpr_appliance::views::read_view(&stored.read);
+    read.hit = true;
+    screen.push_read(&read);
+    screen.raise(screen::alert_view(&matched.read, hit, &policy, Utc::now()));
+    assert_eq!(screen.open_alerts(), 1);
+    assert_eq!(
+        screen.current_screen(),
+        "login",
+        "no plate data before a login"
+    );
+
+    // A wrong password is refused on screen.
+    type_into(&screen, "User", "ofc");
+    type_into(&screen, "Password", "not the password");
+    press(&screen, "I acknowledge the prohibited uses");
+    press(&screen, "Log in");
+    assert_eq!(screen.current_screen(), "login");
+    assert!(description(&screen, "Login error").contains("wrong password"));
+
+    type_into(&screen, "Password", PASSWORD);
+    press(&screen, "Log in");
+    assert_eq!(
+        screen.current_screen(),
+        "alert",
+        "the waiting alert comes first"
+    );
+    assert!(description(&screen, "Alert").contains("stolen vehicle"));
+    let chars = description(&screen, "Characters to check");
+    assert!(chars.contains("position 6: read G, listed 6"), "{chars}");
+    assert!(
+        ElementHandle::find_by_accessible_label(screen.window(), "State differs")
+            .next()
+            .is_some()
+    );
+    shoot(&screen, &shots, "alert");
+    assert!(description(&screen, "Reminder").contains("not reasonable suspicion"));
+    shoot(&screen, &shots, "alert");
+
+    // No enforcement before the checklist: the buttons are off, and the store refuses too.
+    assert_eq!(
+        labelled(&screen, "Confirmed: arrest").accessible_enabled(),
+        Some(false)
+    );
+    let steps: Vec<String> = policy
+        .alerts
+        .steps_for("ncic-stolen")
+        .map(|s| s.id.clone())
+        .collect();
+    assert!(steps.len() >= 4, "{steps:?}");
+    for step in &steps {
+        press(&screen, &format!("Step {step}: Matches"));
+        let shown = labelled(&screen, &format!("Step {step}"));
+        assert_eq!(
+            shown.accessible_description().as_deref(),
+            Some("confirmed"),
+            "{step}"
+        );
+    }
+    assert_eq!(
+        labelled(&screen, "Confirmed: arrest").accessible_enabled(),
+        Some(true)
+    );
+    shoot(&screen, &shots, "alert-verified");
+    press(&screen, "Confirmed: arrest");
+    assert!(description(&screen, "Disposition recorded").contains("confirmed"));
+    assert_eq!(screen.open_alerts(), 0);
+
+    // What the store holds: each step and the disposition, by the officer, on this hit.
+    let check = alpr_appliance::store::Store::open(&dir, "CAR-7").expect("store reopens");
+    let rows: Vec<(String, String, Option<String>, String)> = check
+        .connection()
+        .prepare(
+            "SELECT step, outcome, action_taken, user_id FROM dispositions
+             WHERE hit_id = ?1 ORDER BY at_ms, step",
+        )
+        .and_then(|mut s| {
+            s.query_map([hit.id.as_bytes()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?
+            .collect()
+        })
+        .expect("dispositions");
+    for step in &steps {
+        assert!(
+            rows.iter()
+                .any(|(s, o, _, by)| s == step && o == "confirmed" && by == "ofc"),
+            "{step} not stored: {rows:?}"
+        );
+    }
+    assert!(
+        rows.iter().any(|(s, o, a, by)| s == "disposition"
+            && o == "confirmed"
+            && a.as_deref() == Some("arrest")
+            && by == "ofc"),
+        "{rows:?}"
+    );
+
+    press(&screen, "Back to patrol");
+    assert_eq!(screen.current_screen(), "patrol");
+    shoot(&screen, &shots, "patrol");
+
+    // An operator under Clinton's policy may not search stored reads: no Search on the screen.
+    assert!(
+        ElementHandle::find_by_accessible_label(screen.window(), "Search")
+            .all(|e| e.accessible_role() != Some(AccessibleRole::Button)),
+        "an operator is offered Search"
+    );
+    screen.show_screen("canvass");
+    type_into(&screen, "Case number", "26-0414");
+    press(&screen, "Start canvass");
+    assert!(labelled(&screen, "End canvass").accessible_enabled() != Some(false));
+    shoot(&screen, &shots, "canvass");
+    press(&screen, "Log out");
+    assert_eq!(screen.current_screen(), "login");
+
+    // An investigator searches, with the case number and reason the policy asks for.
+    type_into(&screen, "User", "det");
+    type_into(&screen, "Password", PASSWORD);
+    press(&screen, "I acknowledge the prohibited uses");
+    press(&screen, "Log in");
+    assert_eq!(screen.current_screen(), "patrol");
+    press(&screen, "Search");
+    type_into(&screen, "Plate (* any run, ? one character)", "YG9*");
+    type_into(&screen, "Case number (required)", "26-0412");
+    type_into(
+        &screen,
+        "Reason (at least 10 characters)",
+        "stolen vehicle recovered nearby",
+    );
+    press(&screen, "Search");
+    assert!(description(&screen, "Search result").contains("needs a crime type"));
+    press(&screen, "vehicle-theft");
+    press(&screen, "Search");
+    let result = description(&screen, "Search result");
+    assert!(result.starts_with("1 reads"), "{result}");
+    shoot(&screen, &shots, "search");
+
+    press(&screen, "BOLO entry");
+    type_into(&screen, "Plate (* any run, ? one character)", "7?B*");
+    type_into(&screen, "State", "IA");
+    type_into(&screen, "Case number", "26-0413");
+    type_into(&screen, "Make", "FORD");
+    type_into(&screen, "Color", "WHITE");
+    type_into(&screen, "Reason", "armed robbery suspect vehicle");
+    press(&screen, "Enter on the list");
+    let entered = description(&screen, "Entry result");
+    assert!(
+        entered.starts_with("Entered 7?B* on bolo for case 26-0413"),
+        "{entered}"
+    );
+    shoot(&screen, &shots, "entry");
+
+    press(&screen, "Diagnostics");
+    screen.refresh_diagnostics();
+    assert!(
+        ElementHandle::find_by_accessible_label(screen.window(), "Check storage")
+            .next()
+            .is_some()
+    );
+    shoot(&screen, &shots, "diagnostics");
+    screen.set_night(true);
+    screen.show_screen("patrol");
+    shoot(&screen, &shots, "patrol-night");
+}
