@@ -186,13 +186,65 @@ pub fn selftest(data_dir: &Path, t: &Thresholds, now: DateTime<Utc>) -> Vec<Chec
             "start the appliance first",
         ),
     });
-    out.push(check(
-        "audio",
-        Verdict::Warn,
-        "no audio output in this build".into(),
-        "the alert tones come with the touchscreen work",
-    ));
+    out.push(audio(&alpr_ui::audio::AlertSpeaker::open().status()));
     out
+}
+
+/// Whether a hit can be heard: an officer who is not looking at the screen relies on the tones.
+fn audio(status: &alpr_ui::audio::AudioStatus) -> Check {
+    use alpr_ui::audio::AudioStatus;
+    match status {
+        AudioStatus::Available { device } => check(
+            "audio",
+            Verdict::Pass,
+            format!("alert tones play on {device}"),
+            "",
+        ),
+        // Warn, not fail: the car still reads plates and shows hits, only silently.
+        AudioStatus::Unavailable { reason } => check(
+            "audio",
+            Verdict::Warn,
+            format!("no audio output: {reason}"),
+            "hits will be silent: check the speaker's wiring and power, that `aplay -l` lists \
+             the sound card, and that the ALSA default device (/etc/asound.conf) points to it; \
+             if another program holds the device, stop it and run the self-test again",
+        ),
+    }
+}
+
+#[cfg(test)]
+mod audio_check {
+    use super::*;
+    use alpr_ui::audio::AudioStatus;
+
+    #[test]
+    fn a_speaker_passes_with_its_name_and_none_warns_with_the_reason() {
+        let c = audio(&AudioStatus::Available {
+            device: "Default Audio Device (default), 48000 Hz, 2 channel(s)".into(),
+        });
+        assert_eq!(c.status, Verdict::Pass);
+        assert!(c.detail.contains("Default Audio Device (default)"), "{c:?}");
+        assert!(c.hint.is_empty());
+        let c = audio(&AudioStatus::Unavailable {
+            reason: "default: no such card".into(),
+        });
+        assert_eq!(c.status, Verdict::Warn);
+        assert_eq!(c.detail, "no audio output: default: no such card");
+        assert!(c.hint.contains("aplay -l"), "{c:?}");
+    }
+
+    #[test]
+    fn the_selftest_has_an_audio_check_whatever_the_machine() {
+        let dir = std::env::temp_dir().join(format!("alpr-audio-check-{}", std::process::id()));
+        let checks = selftest(&dir, &Thresholds::default(), Utc::now());
+        let _ = std::fs::remove_dir_all(&dir);
+        let audio = checks
+            .iter()
+            .find(|c| c.name == "audio")
+            .expect("an audio check");
+        assert_ne!(audio.status, Verdict::Fail, "{audio:?}");
+        assert!(!audio.detail.contains("in this build"), "{audio:?}");
+    }
 }
 
 /// The link to headquarters: configured, last contact, last error, and the car certificate's

@@ -6,6 +6,7 @@
 //! are not all `Send` and the callers (the UI, the hit pipeline) are on several threads.
 
 use std::num::NonZero;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -264,8 +265,13 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// stream's errors come to us (a lost device must turn the status to unavailable) instead of
 /// to stderr. Returns the sink and a name for the technician.
 fn open_output(errors: Sender<Command>) -> Result<(MixerDeviceSink, String), String> {
+    // Glitches can come once per period for as long as a fault lasts: pass on the first only,
+    // or they would pile up in the channel.
+    let glitch_passed = Arc::new(AtomicBool::new(false));
     let on_error = move |e: rodio::CpalError| {
-        let _ = errors.send(Command::StreamError(e));
+        if is_fatal(&e) || !glitch_passed.swap(true, Ordering::Relaxed) {
+            let _ = errors.send(Command::StreamError(e));
+        }
     };
     let host = rodio::cpal::default_host();
     let default = host
@@ -360,7 +366,6 @@ struct DeviceThread {
     once: Vec<Sounding>,
     /// How long after the last sample left us it has surely reached the speaker.
     latency: Duration,
-    glitch_logged: bool,
 }
 
 impl DeviceThread {
@@ -381,7 +386,6 @@ impl DeviceThread {
             alarm_sounding: None,
             once: Vec::new(),
             latency,
-            glitch_logged: false,
         }
     }
 
@@ -432,11 +436,9 @@ impl DeviceThread {
                     return;
                 }
                 // Underruns and the like pass; one line is enough to notice a pattern.
-                Some(Command::StreamError(e)) if !self.glitch_logged => {
-                    self.glitch_logged = true;
+                Some(Command::StreamError(e)) => {
                     tracing::debug!(error = %chain(&e), "audio glitch (further ones not logged)");
                 }
-                Some(Command::StreamError(_)) => {}
                 Some(Command::Close) => return,
                 None => {}
             }
