@@ -212,41 +212,6 @@ fn audio(status: &alpr_ui::audio::AudioStatus) -> Check {
     }
 }
 
-#[cfg(test)]
-mod audio_check {
-    use super::*;
-    use alpr_ui::audio::AudioStatus;
-
-    #[test]
-    fn a_speaker_passes_with_its_name_and_none_warns_with_the_reason() {
-        let c = audio(&AudioStatus::Available {
-            device: "Default Audio Device (default), 48000 Hz, 2 channel(s)".into(),
-        });
-        assert_eq!(c.status, Verdict::Pass);
-        assert!(c.detail.contains("Default Audio Device (default)"), "{c:?}");
-        assert!(c.hint.is_empty());
-        let c = audio(&AudioStatus::Unavailable {
-            reason: "default: no such card".into(),
-        });
-        assert_eq!(c.status, Verdict::Warn);
-        assert_eq!(c.detail, "no audio output: default: no such card");
-        assert!(c.hint.contains("aplay -l"), "{c:?}");
-    }
-
-    #[test]
-    fn the_selftest_has_an_audio_check_whatever_the_machine() {
-        let dir = std::env::temp_dir().join(format!("alpr-audio-check-{}", std::process::id()));
-        let checks = selftest(&dir, &Thresholds::default(), Utc::now());
-        let _ = std::fs::remove_dir_all(&dir);
-        let audio = checks
-            .iter()
-            .find(|c| c.name == "audio")
-            .expect("an audio check");
-        assert_ne!(audio.status, Verdict::Fail, "{audio:?}");
-        assert!(!audio.detail.contains("in this build"), "{audio:?}");
-    }
-}
-
 /// The link to headquarters: configured, last contact, last error, and the car certificate's
 /// expiry (a car whose certificate ran out is refused by headquarters).
 fn sync(s: &ApplianceStatus, now: DateTime<Utc>) -> Check {
@@ -598,5 +563,40 @@ fn hotlists(store: &Store, t: &Thresholds, now: DateTime<Utc>) -> Check {
             Ok(_) => check("hotlists", Verdict::Pass, detail, ""),
             Err(e) => check("hotlists", Verdict::Fail, e.to_string(), ""),
         },
+    }
+}
+
+#[cfg(test)]
+mod audio_check {
+    use super::*;
+    use alpr_ui::audio::AudioStatus;
+
+    #[test]
+    fn a_speaker_passes_with_its_name_and_none_warns_with_the_reason() {
+        let c = audio(&AudioStatus::Available {
+            device: "Default Audio Device (default), 48000 Hz, 2 channel(s)".into(),
+        });
+        assert_eq!(c.status, Verdict::Pass);
+        assert!(c.detail.contains("Default Audio Device (default)"), "{c:?}");
+        assert!(c.hint.is_empty());
+        let c = audio(&AudioStatus::Unavailable {
+            reason: "default: no such card".into(),
+        });
+        assert_eq!(c.status, Verdict::Warn);
+        assert_eq!(c.detail, "no audio output: default: no such card");
+        assert!(c.hint.contains("aplay -l"), "{c:?}");
+    }
+
+    #[test]
+    fn the_selftest_has_an_audio_check_whatever_the_machine() {
+        let dir = std::env::temp_dir().join(format!("alpr-audio-check-{}", std::process::id()));
+        let checks = selftest(&dir, &Thresholds::default(), Utc::now());
+        let _ = std::fs::remove_dir_all(&dir);
+        let audio = checks
+            .iter()
+            .find(|c| c.name == "audio")
+            .expect("an audio check");
+        assert_ne!(audio.status, Verdict::Fail, "{audio:?}");
+        assert!(!audio.detail.contains("in this build"), "{audio:?}");
     }
 }

@@ -43,10 +43,81 @@ impl DemoArgs {
     }
 }
 
+impl DemoArgs {
+    /// Whether this run opens the touchscreen: not asked to be headless, not a generate, and a
+    /// display to draw on.
+    pub fn wants_screen(&self) -> bool {
+        !self.headless && self.tool.is_none() && alpr_appliance::screen::display_available()
+    }
+}
+
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     if let Some(DemoTool::Generate { out }) = args.tool {
         return generate(&out);
     }
+    if !args.headless {
+        tracing::warn!("no display to open the touchscreen on: showing the patrol as text");
+    }
+    let options = options(args)?;
+    println!(
+        "alpr demo: simulated patrol at {}x, stores in {}",
+        options.speed,
+        options.data_dir.display()
+    );
+    demo::run_demo(options, Console::new(std::io::stdout())).await?;
+    Ok(())
+}
+
+/// The demo with its touchscreen: Slint's event loop runs on this thread (the main one, as window
+/// systems want), the patrol on `runtime`. Closing the window ends the patrol; what was read is
+/// still stored and synced. A window that cannot be opened falls back to the text console.
+pub fn run_with_screen(args: DemoArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result<()> {
+    let mut options = options(args)?;
+    let policy = std::sync::Arc::new(alpr_appliance::policy::Policy::load(demo::DEMO_POLICY)?);
+    let car_dir = options.data_dir.join("car");
+    {
+        let mut car = alpr_appliance::store::Store::open(&car_dir, &options.car_id)
+            .context("opening the car's store")?;
+        car.use_policy(policy.clone())?;
+        demo::seed_members(&mut car)?;
+        car.close()?;
+    }
+    let speaker = alpr_ui::audio::AlertSpeaker::open();
+    let screen = match alpr_appliance::screen::open(&car_dir, &options.car_id, policy, speaker)
+        .and_then(|s| {
+            use slint::ComponentHandle as _;
+            s.window().show()?;
+            Ok(s)
+        }) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!("the touchscreen does not open ({e:#}): showing the patrol as text");
+            return runtime.block_on(async {
+                demo::run_demo(options, Console::new(std::io::stdout())).await?;
+                Ok(())
+            });
+        }
+    };
+    println!(
+        "alpr demo: simulated patrol at {}x on the touchscreen; log in as {} with password {}",
+        options.speed,
+        demo::DEMO_MEMBERS[1].0,
+        demo::DEMO_PASSWORD
+    );
+    options.screen = Some(alpr_ui::screen::ScreenHandle);
+    let stop = options.stop.clone();
+    let patrol = runtime.spawn(demo::run_demo(options, Console::new(std::io::stdout())));
+    let shown = slint::run_event_loop().context("running the touchscreen");
+    stop.cancel();
+    drop(screen);
+    runtime
+        .block_on(patrol)
+        .context("the patrol task")?
+        .context("the patrol")?;
+    shown
+}
+
+fn options(args: DemoArgs) -> anyhow::Result<DemoOptions> {
     if !(args.speed.is_finite() && args.speed > 0.0) {
         anyhow::bail!("--speed must be a positive number, not {}", args.speed);
     }
@@ -55,9 +126,6 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             "--sync-every must be a positive number of seconds, not {}",
             args.sync_every
         );
-    }
-    if !args.headless {
-        tracing::warn!("this build has no touchscreen UI yet: showing the patrol as text");
     }
     let data_dir = match args.data_dir {
         Some(d) => d,
@@ -68,14 +136,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         speed: args.speed,
         sync_every: Duration::from_secs_f64(args.sync_every),
         car_id: args.car_id,
+        screen: None,
+        stop: tokio_util::sync::CancellationToken::new(),
     };
-    println!(
-        "alpr demo: simulated patrol at {}x, stores in {}",
-        options.speed,
-        options.data_dir.display()
-    );
-    demo::run_demo(options, Console::new(std::io::stdout())).await?;
-    Ok(())
+    Ok(options)
 }
 
 fn default_data_dir() -> anyhow::Result<PathBuf> {

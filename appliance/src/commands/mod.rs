@@ -101,6 +101,14 @@ impl Cli {
     }
 }
 
+/// Runs the command; the demo with its touchscreen needs this (the main) thread for the screen.
+pub fn run_main(cli: Cli, runtime: &tokio::runtime::Runtime) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Demo(args) if args.wants_screen() => demo::run_with_screen(args, runtime),
+        command => runtime.block_on(run(Cli { command })),
+    }
+}
+
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Demo(args) => demo::run(args).await,

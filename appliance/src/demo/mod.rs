@@ -8,7 +8,9 @@
 pub mod generate;
 mod patrol;
 
-pub use patrol::{DemoOptions, DemoReport, run_demo};
+pub use patrol::{
+    DEMO_MEMBERS, DEMO_PASSWORD, DEMO_POLICY, DemoOptions, DemoReport, run_demo, seed_members,
+};
 
 /// The recorded feed, route and hot list, as shipped.
 pub const FEED: &str = include_str!("../../demo/feed.jsonl");

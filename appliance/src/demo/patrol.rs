@@ -17,8 +17,10 @@ use crate::headquarters::{HqLink, SyncTotals};
 use crate::hotlist::{ConfusionTable, parse_csv_list};
 use crate::pipeline::{Pipeline, PipelineConfig, PipelineEvent};
 use crate::replay::play;
+use crate::screen::{OutsideStatus, forward};
 use crate::store::Store;
 use crate::views;
+use alpr_ui::PartStatus;
 
 /// How to run the demo.
 #[derive(Debug, Clone)]
@@ -30,6 +32,10 @@ pub struct DemoOptions {
     /// How often the car reaches headquarters, in real seconds.
     pub sync_every: Duration,
     pub car_id: String,
+    /// The touchscreen, when one is open: reads, alerts and status go to it as well.
+    pub screen: Option<alpr_ui::screen::ScreenHandle>,
+    /// Ends the replay early (the screen was closed); what was read is still stored and synced.
+    pub stop: CancellationToken,
 }
 
 /// What the demo did, as counted by the pipeline and the sync.
@@ -67,7 +73,8 @@ pub async fn run_demo<W: std::io::Write + Send + 'static>(
     .context("loading the demo hot list at headquarters")?;
     hq.close()?;
     let mut car = Store::open(&car_dir, &options.car_id).context("opening the car's store")?;
-    car.use_policy(policy)?;
+    car.use_policy(policy.clone())?;
+    seed_members(&mut car)?;
     let link = HqLink::new(car.path().to_path_buf(), hq_dir.join(crate::store::DB_FILE));
     let mut totals = link
         .exchange()
@@ -83,13 +90,36 @@ pub async fn run_demo<W: std::io::Write + Send + 'static>(
     // The recorded patrol is replayed as if it started now.
     let shift = Utc::now() - origin;
 
+    let entries = index.len();
     let (pipeline, inputs) = Pipeline::start(PipelineConfig::default(), car, index, None);
     let printer = tokio::spawn(print_events(pipeline.subscribe(), console));
+    let (outside_tx, outside_rx) = tokio::sync::watch::channel(OutsideStatus {
+        hotlists: PartStatus {
+            text: format!(
+                "{entries} entries, loaded {}",
+                chrono::Local::now().format("%H:%M")
+            ),
+            verdict: "pass".into(),
+        },
+        sync: PartStatus {
+            text: "synced at start".into(),
+            verdict: "pass".into(),
+        },
+    });
+    if let Some(screen) = options.screen {
+        tokio::spawn(forward(
+            pipeline.subscribe(),
+            screen,
+            policy.clone(),
+            outside_rx,
+        ));
+    }
     let sync_stop = CancellationToken::new();
     let syncer = tokio::spawn(sync_periodically(
         link.clone(),
         options.sync_every,
         sync_stop.clone(),
+        outside_tx,
     ));
 
     let speed = options.speed;
@@ -102,9 +132,18 @@ pub async fn run_demo<W: std::io::Write + Send + 'static>(
     ));
     let gps = tokio::spawn(play(route.into_fixes(), inputs.fixes, origin, shift, speed));
     drop(inputs.hotlists);
-    let sent = camera.await.context("camera replay")?;
-    let fixes = gps.await.context("GPS replay")?;
-    tracing::info!(reads = sent, fixes, "replay finished");
+    let (camera_abort, gps_abort) = (camera.abort_handle(), gps.abort_handle());
+    tokio::select! {
+        () = options.stop.cancelled() => {
+            tracing::info!("the patrol was stopped: storing what was read");
+            camera_abort.abort();
+            gps_abort.abort();
+        }
+        done = async { (camera.await, gps.await) } => {
+            let (sent, fixes) = done;
+            tracing::info!(reads = sent.context("camera replay")?, fixes = fixes.context("GPS replay")?, "replay finished");
+        }
+    }
 
     let (store, stats) = pipeline.join().await.context("draining the pipeline")?;
     store.close()?;
@@ -132,6 +171,44 @@ pub async fn run_demo<W: std::io::Write + Send + 'static>(
     })
 }
 
+/// The demo agency's members, all with the password [`DEMO_PASSWORD`]: an administrator, an
+/// officer on patrol, an investigator and a fleet technician. Added once, to a store that has none.
+pub const DEMO_MEMBERS: &[(&str, &str)] = &[
+    ("admin", "administrator"),
+    ("officer", "operator"),
+    ("detective", "investigator"),
+    ("tech", "technician"),
+];
+
+/// The demo's one password: the demo is a simulation on a store of its own.
+pub const DEMO_PASSWORD: &str = "demo-patrol-2026";
+
+/// Gives a new demo store its members; a store that has members is left as it is.
+pub fn seed_members(car: &mut Store) -> anyhow::Result<()> {
+    if car.member_count()? > 0 {
+        return Ok(());
+    }
+    let member = |id: &str, role: &str| crate::store::NewMember {
+        id: id.into(),
+        display_name: format!("Demo {role}"),
+        roles: vec![role.into()],
+        password: DEMO_PASSWORD.into(),
+        training_expires: Some(Utc::now() + chrono::Duration::days(365)),
+        ncic_expires: Some(Utc::now() + chrono::Duration::days(365)),
+        sworn: true,
+    };
+    let (admin_id, admin_role) = DEMO_MEMBERS[0];
+    car.add_member(None, &member(admin_id, admin_role))?;
+    let admin = car
+        .login(admin_id, DEMO_PASSWORD, true, Utc::now())
+        .context("the demo administrator logs in")?;
+    for (id, role) in &DEMO_MEMBERS[1..] {
+        car.add_member(Some(&admin), &member(id, role))?;
+    }
+    car.logout(&admin, "demo set-up done")?;
+    Ok(())
+}
+
 async fn print_events<W: std::io::Write>(
     mut events: broadcast::Receiver<PipelineEvent>,
     mut console: Console<W>,
@@ -155,7 +232,12 @@ async fn print_events<W: std::io::Write>(
     }
 }
 
-async fn sync_periodically(link: HqLink, every: Duration, stop: CancellationToken) -> SyncTotals {
+async fn sync_periodically(
+    link: HqLink,
+    every: Duration,
+    stop: CancellationToken,
+    status: tokio::sync::watch::Sender<OutsideStatus>,
+) -> SyncTotals {
     let mut totals = SyncTotals::default();
     let mut interval = tokio::time::interval(every);
     interval.tick().await;
@@ -164,13 +246,24 @@ async fn sync_periodically(link: HqLink, every: Duration, stop: CancellationToke
             () = stop.cancelled() => return totals,
             _ = interval.tick() => match link.exchange().await {
                 Ok(t) => {
+                    status.send_modify(|s| {
+                        s.sync = PartStatus {
+                            text: format!("synced {}", chrono::Local::now().format("%H:%M:%S")),
+                            verdict: "pass".into(),
+                        };
+                    });
                     if t.changes_to_hq > 0 || t.changes_to_car > 0 {
                         tracing::info!(rows_to_hq = t.rows_to_hq, rows_to_car = t.rows_to_car, "synced with headquarters");
                     }
                     totals += t;
                 }
                 // Out of coverage is normal for a car: try again at the next interval.
-                Err(e) => tracing::warn!("sync with headquarters failed: {e:#}"),
+                Err(e) => {
+                    tracing::warn!("sync with headquarters failed: {e:#}");
+                    status.send_modify(|s| {
+                        s.sync = PartStatus { text: "out of contact".into(), verdict: "warn".into() };
+                    });
+                }
             },
         }
     }

@@ -79,7 +79,28 @@ impl StoreActions {
     }
 }
 
-fn read_view(r: &StoredRead, canvass: bool) -> ReadView {
+/// The read's plate crop from the image store, when it is there and still matches its hash.
+fn stored_crop(store: &Store, r: &StoredRead) -> Option<alpr_ui::EncodedImage> {
+    use alpr_images::{ImageFormat, ImageRef};
+    let sha = r.plate_image_sha256.as_ref()?;
+    [ImageFormat::Jpeg, ImageFormat::Png]
+        .into_iter()
+        .find(|f| store.images().path_of(sha, *f).exists())
+        .and_then(|format| {
+            store
+                .images()
+                .get(&ImageRef {
+                    sha256: sha.clone(),
+                    format,
+                    bytes: 0,
+                })
+                .map_err(|e| tracing::warn!("plate crop of read {}: {e}", r.id))
+                .ok()
+        })
+        .map(alpr_ui::EncodedImage)
+}
+
+fn read_view(store: &Store, r: &StoredRead, canvass: bool) -> ReadView {
     ReadView {
         time: r
             .captured_at
@@ -95,7 +116,7 @@ fn read_view(r: &StoredRead, canvass: bool) -> ReadView {
             _ => String::new(),
         },
         position_quality: r.fix_quality.clone(),
-        crop: None,
+        crop: stored_crop(store, r),
         hit: r.hits > 0,
         canvass,
     }
@@ -198,7 +219,11 @@ impl ScreenActions for StoreActions {
             );
             Ok((
                 summary,
-                found.reads.iter().map(|r| read_view(r, false)).collect(),
+                found
+                    .reads
+                    .iter()
+                    .map(|r| read_view(store, r, false))
+                    .collect(),
             ))
         })
     }
@@ -290,7 +315,7 @@ impl ScreenActions for StoreActions {
                     .with_timezone(&chrono::Local)
                     .format("%H:%M:%S")
                     .to_string(),
-                reads: reads.iter().map(|r| read_view(r, true)).collect(),
+                reads: reads.iter().map(|r| read_view(store, r, true)).collect(),
             })
         })
     }
