@@ -92,6 +92,67 @@ fn description(screen: &Screen, label: &str) -> String {
         .to_string()
 }
 
+/// What `alpr run` writes every 2 s: two cameras sending, a GPS with a fix.
+fn write_status(dir: &Path) {
+    use alpr_appliance::diagnostics::{ApplianceStatus, GpsState};
+    use alpr_images::smart_camera::{CameraSeen, CameraStatsSnapshot};
+    let now = Utc::now();
+    let seen = CameraSeen {
+        reads: 200,
+        last_read_ms: now.timestamp_millis(),
+    };
+    let fix = alpr_gps::Fix {
+        time: now,
+        lat: Some(41.8445),
+        lon: Some(-90.1887),
+        alt_m: Some(180.0),
+        speed_mps: Some(11.0),
+        track_deg: Some(90.0),
+        mode: alpr_gps::FixMode::ThreeD,
+        hdop: Some(0.9),
+        sats: Some(9),
+        source: alpr_gps::FixSource::Nmea,
+    };
+    let status = ApplianceStatus {
+        car_id: "CAR-7".into(),
+        pid: std::process::id(),
+        started_at: now,
+        written_at: now,
+        camera_listen: "0.0.0.0:7070".into(),
+        cameras: CameraStatsSnapshot {
+            connections: 2,
+            open: 2,
+            cameras: [
+                ("front-left".to_string(), seen.clone()),
+                ("front-right".to_string(), seen),
+            ]
+            .into_iter()
+            .collect(),
+            lines: 400,
+            reads: 400,
+            ..CameraStatsSnapshot::default()
+        },
+        gps: GpsState {
+            receiver: alpr_gps::GpsStatusSnapshot {
+                source: "serial:/dev/ttyUSB0".into(),
+                connected: true,
+                baud: Some(9600),
+                last_fix: Some(fix),
+                fixes: 3600,
+                clock_offset_ms: Some(120),
+                ..alpr_gps::GpsStatusSnapshot::default()
+            },
+            last_position_at: Some(now),
+        },
+        reads_stored: 400,
+        hits: 1,
+        frames_dropped: 0,
+        hotlist_entries: 1,
+        sync: None,
+    };
+    status.write(dir).expect("status written");
+}
+
 /// Saves the window and checks it drew something: a blank or one-colour window fails.
 fn shoot(screen: &Screen, dir: &Path, name: &str) {
     let path = dir.join(format!("{name}.png"));
@@ -112,6 +173,26 @@ fn shoot(screen: &Screen, dir: &Path, name: &str) {
         "{name}: only {} colours: nothing drawn",
         colours.len()
     );
+}
+
+/// A plate the program draws itself (Slint's software renderer), for the committed screenshots:
+/// the shared photographs must not end up in the repository, even inside a picture.
+fn sample_crop() -> ImageBytes {
+    let plate = alpr_ui::screen::SamplePlate::new().expect("sample plate");
+    plate.set_plate("YG9X2G".into());
+    plate.set_state_name("CALIFORNIA".into());
+    plate.set_motto("dmv.ca.gov".into());
+    plate.window().set_size(slint::PhysicalSize::new(300, 150));
+    plate.show().expect("sample plate shows");
+    let pixels = plate.window().take_snapshot().expect("sample plate draws");
+    let img =
+        image::RgbaImage::from_raw(pixels.width(), pixels.height(), pixels.as_bytes().to_vec())
+            .expect("pixels fill the image");
+    plate.hide().expect("sample plate hides");
+    let mut png = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut png, image::ImageFormat::Png)
+        .expect("sample encodes");
+    ImageBytes(png.into_inner())
 }
 
 fn crop_and_scene() -> (ImageBytes, ImageBytes) {
@@ -166,6 +247,17 @@ fn an_officer_logs_in_walks_the_checklist_and_records_the_disposition() {
         .set_size(slint::PhysicalSize::new(1280, 800));
     screen.window().show().expect("window shows");
     assert_eq!(screen.current_screen(), "login");
+    let part = |text: &str, verdict: &str| alpr_ui::PartStatus {
+        text: text.into(),
+        verdict: verdict.into(),
+    };
+    screen.set_status(&alpr_ui::StatusView {
+        gps: part("fix, 9 satellites", "pass"),
+        cameras: part("2 of 2, last read 3s ago", "pass"),
+        hotlists: part("1 list, loaded 06:10", "pass"),
+        sync: part("out of contact 14 min", "warn"),
+        audio: part("", ""),
+    });
     shoot(&screen, &shots, "login");
 
     // The real pipeline raises the hit.
@@ -174,7 +266,14 @@ fn an_officer_logs_in_walks_the_checklist_and_records_the_disposition() {
         .enable_all()
         .build()
         .expect("runtime");
-    let (crop, scene) = crop_and_scene();
+    // The real photograph tests the camera-image path; the pictures for the repository get a
+    // drawn plate and no scene.
+    let (crop, scene) = if std::env::var_os("ALPR_SCREENSHOTS").is_some() {
+        (sample_crop(), None)
+    } else {
+        let (crop, scene) = crop_and_scene();
+        (crop, Some(scene))
+    };
     let store = std::mem::replace(
         &mut agency.store,
         alpr_appliance::store::Store::open(&tmp.path().join("spare"), "SPARE").expect("spare"),
@@ -190,7 +289,7 @@ fn an_officer_logs_in_walks_the_checklist_and_records_the_disposition() {
             captured_at: Utc::now(),
             alternatives: Vec::new(),
             plate_crop: Some(crop),
-            context_image: Some(scene),
+            context_image: scene,
             ack: None,
         };
         inputs
@@ -366,6 +465,9 @@ fn an_officer_logs_in_walks_the_checklist_and_records_the_disposition() {
     );
     shoot(&screen, &shots, "entry");
 
+    // The technician's screen runs the self-test; the running appliance's status file is what it
+    // reads of cameras and GPS.
+    write_status(&dir);
     press(&screen, "Diagnostics");
     screen.refresh_diagnostics();
     assert!(

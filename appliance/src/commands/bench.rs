@@ -22,6 +22,9 @@ pub enum BenchCommand {
     /// The link to headquarters: bytes per read, hot-list updates as versions and as a CRR
     /// copy, a backlog catching up over a throttled link.
     Sync(super::bench_sync::SyncBenchArgs),
+    /// From a read entering the pipeline to its alert drawn on the screen and its tone started
+    /// (needs a display: run under Xvfb).
+    Alert(super::bench_alert::AlertBenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -48,6 +51,9 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
             .await
             .context("running the benchmark")?,
         BenchCommand::Sync(args) => super::bench_sync::run(args).await,
+        BenchCommand::Alert(_) => {
+            anyhow::bail!("the alert benchmark runs the screen on the main thread: see run_main")
+        }
     }
 }
 

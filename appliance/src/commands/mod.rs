@@ -3,6 +3,7 @@
 mod access;
 mod audit;
 mod bench;
+mod bench_alert;
 mod bench_sync;
 mod camera;
 mod canvass;
@@ -105,6 +106,7 @@ impl Cli {
 pub fn run_main(cli: Cli, runtime: &tokio::runtime::Runtime) -> anyhow::Result<()> {
     match cli.command {
         Command::Demo(args) if args.wants_screen() => demo::run_with_screen(args, runtime),
+        Command::Bench(bench::BenchCommand::Alert(args)) => bench_alert::run(args, runtime),
         command => runtime.block_on(run(Cli { command })),
     }
 }

@@ -74,7 +74,6 @@ pub async fn run_demo<W: std::io::Write + Send + 'static>(
     hq.close()?;
     let mut car = Store::open(&car_dir, &options.car_id).context("opening the car's store")?;
     car.use_policy(policy.clone())?;
-    seed_members(&mut car)?;
     let link = HqLink::new(car.path().to_path_buf(), hq_dir.join(crate::store::DB_FILE));
     let mut totals = link
         .exchange()

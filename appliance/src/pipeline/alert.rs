@@ -1,4 +1,4 @@
-//! Tells the officer of hits at once, before the read is stored.
+//! Tells the officer of hits at once: before the read has its position, before it is stored.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -42,7 +42,7 @@ pub(super) async fn run(
             }
         }
         if out.send(m).await.is_err() {
-            tracing::error!("store writer has gone: the alert stage stops");
+            tracing::error!("GPS tagger has gone: the alert stage stops");
             break;
         }
     }

@@ -2,9 +2,13 @@
 //!
 //! ```text
 //! frames ─▶ recognise ─┐
-//! smart cameras ───────┴▶ GPS tagger ─▶ hot-list matcher ─▶ alert ─▶ store
-//!                 fixes ─▶┘
+//! smart cameras ───────┴▶ hot-list matcher ─▶ alert ─▶ GPS tagger ─▶ store
+//!                                                       fixes ─▶┘
 //! ```
+//!
+//! The alert comes before the GPS tagger: a read waits there for the fix after its capture (up to
+//! a second with a 1 Hz receiver), and an officer must not wait for that to hear of a hit. The
+//! alert's position follows once the read is stored.
 //!
 //! Frames are offered, not pushed: when the recogniser falls behind, a frame that finds its queue
 //! full is dropped and counted. Reads are never dropped: every channel after recognition waits,
@@ -98,8 +102,8 @@ impl Pipeline {
         let (events, _) = broadcast::channel(1024);
         let (obs_tx, obs_rx) = mpsc::channel::<PlateObservation>(config.read_queue);
         let (fix_tx, fix_rx) = mpsc::channel::<Fix>(64);
-        let (read_tx, read_rx) = mpsc::channel::<Read>(config.read_queue);
         let (matched_tx, matched_rx) = mpsc::channel::<MatchedRead>(config.read_queue);
+        let (alerted_tx, alerted_rx) = mpsc::channel::<MatchedRead>(config.read_queue);
         let (store_tx, store_rx) = mpsc::channel::<MatchedRead>(config.read_queue);
         let (hotlist_tx, hotlist_rx) = watch::channel(Arc::new(hotlists));
 
@@ -114,24 +118,24 @@ impl Pipeline {
             )));
             FrameSender::new(frame_tx, stats.clone())
         });
-        tasks.push(tokio::spawn(tagger::run(
-            obs_rx,
-            fix_rx,
-            read_tx,
-            config.clone(),
-            stats.clone(),
-        )));
         tasks.push(tokio::spawn(matcher(
-            read_rx,
+            obs_rx,
             hotlist_rx,
             matched_tx,
             stats.clone(),
         )));
         tasks.push(tokio::spawn(alert::run(
             matched_rx,
-            store_tx,
+            alerted_tx,
             events.clone(),
             config.realert_after,
+            stats.clone(),
+        )));
+        tasks.push(tokio::spawn(tagger::run(
+            alerted_rx,
+            fix_rx,
+            store_tx,
+            config.clone(),
             stats.clone(),
         )));
         let store = tokio::task::spawn_blocking({
@@ -179,13 +183,20 @@ impl Pipeline {
     }
 }
 
+/// Gives each observation its read id and matches it; the position comes later (the tagger).
 async fn matcher(
-    mut reads: mpsc::Receiver<Read>,
+    mut observations: mpsc::Receiver<PlateObservation>,
     hotlists: watch::Receiver<Arc<HotlistIndex>>,
     out: mpsc::Sender<MatchedRead>,
     stats: Arc<PipelineStats>,
 ) {
-    while let Some(read) = reads.recv().await {
+    while let Some(observation) = observations.recv().await {
+        stats.observation();
+        let read = Read {
+            id: crate::model::new_id(),
+            observation,
+            position: None,
+        };
         let hits = hotlists.borrow().match_read(&read, chrono::Utc::now());
         stats.add_hits(hits.len());
         if out.send(MatchedRead { read, hits }).await.is_err() {

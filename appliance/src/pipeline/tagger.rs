@@ -2,54 +2,48 @@
 //!
 //! A read usually arrives before the fix that follows its capture (the receiver reports once a
 //! second), so it waits, up to `gps_wait`, for a fix at or after its capture time to interpolate
-//! against; then it takes what the track holds, flagged for what it is.
+//! against; then it takes what the track holds, flagged for what it is. The stage comes after
+//! the alert: an officer hears of a hit at once, not a GPS epoch later.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 
 use alpr_gps::{Fix, Track};
-use alpr_images::PlateObservation;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::PipelineConfig;
 use super::stats::PipelineStats;
-use crate::model::{Read, new_id};
+use crate::model::MatchedRead;
 
 pub(super) async fn run(
-    mut observations: mpsc::Receiver<PlateObservation>,
+    mut observations: mpsc::Receiver<MatchedRead>,
     mut fixes: mpsc::Receiver<Fix>,
-    out: mpsc::Sender<Read>,
+    out: mpsc::Sender<MatchedRead>,
     config: PipelineConfig,
     stats: Arc<PipelineStats>,
 ) {
     let mut track = Track::new(config.track);
-    let mut pending: VecDeque<(PlateObservation, Instant)> = VecDeque::new();
+    let mut pending: VecDeque<(MatchedRead, Instant)> = VecDeque::new();
     let (mut observations_open, mut fixes_open) = (true, true);
     loop {
         let now = Instant::now();
         while let Some((o, deadline)) = pending.front() {
-            let fix_after = track.newest().is_some_and(|t| t >= o.captured_at);
+            let fix_after = track
+                .newest()
+                .is_some_and(|t| t >= o.read.observation.captured_at);
             if !(fix_after || *deadline <= now || !fixes_open) {
                 break;
             }
-            let Some((o, _)) = pending.pop_front() else {
+            let Some((mut m, _)) = pending.pop_front() else {
                 break;
             };
-            let position = track.position_at(o.captured_at);
-            if position.is_none() {
+            m.read.position = track.position_at(m.read.observation.captured_at);
+            if m.read.position.is_none() {
                 stats.read_without_position();
             }
-            if out
-                .send(Read {
-                    id: new_id(),
-                    observation: o,
-                    position,
-                })
-                .await
-                .is_err()
-            {
-                tracing::error!("matcher has gone: the GPS tagger stops");
+            if out.send(m).await.is_err() {
+                tracing::error!("store writer has gone: the GPS tagger stops");
                 return;
             }
         }
@@ -59,10 +53,7 @@ pub(super) async fn run(
         let deadline = pending.front().map(|(_, d)| *d);
         tokio::select! {
             o = observations.recv(), if observations_open => match o {
-                Some(o) => {
-                    stats.observation();
-                    pending.push_back((o, Instant::now() + config.gps_wait));
-                }
+                Some(m) => pending.push_back((m, Instant::now() + config.gps_wait)),
                 None => observations_open = false,
             },
             f = fixes.recv(), if fixes_open => match f {

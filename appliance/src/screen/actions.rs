@@ -12,7 +12,7 @@ use chrono::Utc;
 use uuid::Uuid;
 
 use super::alert_view::progress;
-use crate::diagnostics::{Thresholds, Verdict, selftest};
+use crate::diagnostics::{Thresholds, Verdict, selftest_with_audio};
 use crate::model::{ListedPlate, Priority};
 use crate::policy::{Permission, Policy};
 use crate::store::{AgencyEntryInput, ReadQuery, SearchPurpose, Session, Store, StoredRead};
@@ -350,8 +350,8 @@ impl ScreenActions for StoreActions {
         })
     }
 
-    fn diagnostics(&self) -> Vec<CheckView> {
-        selftest(&self.data_dir, &Thresholds::default(), Utc::now())
+    fn diagnostics(&self, audio: &alpr_ui::audio::AudioStatus) -> Vec<CheckView> {
+        selftest_with_audio(&self.data_dir, &Thresholds::default(), Utc::now(), audio)
             .into_iter()
             .map(|c| CheckView {
                 name: c.name,

@@ -193,14 +193,13 @@ fn character_note(
     parts.join(" ")
 }
 
+/// A plate's characters, each with how it met the other plate's.
+pub type Marked = Vec<(char, Mark)>;
+
 /// Marks each character of the reading that matched and of the listed plate (which may hold `*`
 /// any run and `?` one character): the same, met through a confusion, stood for by a wildcard,
 /// or different. Confusions come from the matcher (`confused`, positions in the reading).
-pub fn marks(
-    read: &str,
-    listed: &str,
-    confused: &[usize],
-) -> (Vec<(char, Mark)>, Vec<(char, Mark)>) {
+pub fn marks(read: &str, listed: &str, confused: &[usize]) -> (Marked, Marked) {
     let r: Vec<char> = read.chars().collect();
     let l: Vec<char> = listed.chars().collect();
     let read_mark = |i: usize, c: char, other: Option<char>| {

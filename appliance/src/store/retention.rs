@@ -428,6 +428,8 @@ impl Store {
                 .context("purging hits")? as u64;
             tx.execute("DELETE FROM held_reads WHERE read_id IN purge_reads", [])
                 .context("purging released holds' links")?;
+            tx.execute("DELETE FROM canvass_reads WHERE read_id IN purge_reads", [])
+                .context("purging canvass tags")?;
             report.reads += tx
                 .execute("DELETE FROM reads WHERE id IN purge_reads", [])
                 .context("purging reads")? as u64;

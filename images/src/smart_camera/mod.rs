@@ -13,4 +13,4 @@ pub use lines::{BoundedLines, Line, MAX_LINE_BYTES};
 pub use protocol::{LineError, ParsedRead, ReadEvent, parse_read_event};
 pub use replay::{RecordedFeed, ReplayFeedError};
 pub use server::serve;
-pub use stats::{CameraStats, CameraStatsSnapshot};
+pub use stats::{CameraSeen, CameraStats, CameraStatsSnapshot};

@@ -25,7 +25,8 @@ use crate::views::{
     unsafe_code,
     missing_debug_implementations,
     clippy::all,
-    clippy::pedantic
+    clippy::pedantic,
+    clippy::unwrap_used
 )]
 mod generated {
     slint::include_modules!();
@@ -67,7 +68,8 @@ pub trait ScreenActions {
     fn canvass(&self) -> Result<CanvassView, String>;
     /// Where the evidence went, in words.
     fn export_canvass(&self) -> Result<String, String>;
-    fn diagnostics(&self) -> Vec<CheckView>;
+    /// The technician's checks; `audio` is the screen's own speaker.
+    fn diagnostics(&self, audio: &crate::audio::AudioStatus) -> Vec<CheckView>;
 }
 
 /// The checklist after a step or disposition was stored.
@@ -107,7 +109,10 @@ pub struct Screen {
     alerts: RefCell<Alerts>,
     logged_in: RefCell<bool>,
     idle_timer: slint::Timer,
+    raised_hook: RefCell<Option<RaisedHook>>,
 }
+
+type RaisedHook = Box<dyn Fn(&str)>;
 
 impl std::fmt::Debug for Screen {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -172,6 +177,7 @@ impl Screen {
             alerts: RefCell::new(Alerts::default()),
             logged_in: RefCell::new(false),
             idle_timer: slint::Timer::default(),
+            raised_hook: RefCell::new(None),
         });
         screen.set_up(setup);
         Screen::wire(&screen);
@@ -345,6 +351,37 @@ impl Screen {
         );
     }
 
+    /// Logs a member in as the login screen does; the refusal as the screen shows it.
+    pub fn log_in(&self, user: &str, password: &str, acknowledged: bool) -> Result<(), String> {
+        self.login(user, password, acknowledged);
+        match self.window.global::<LoginPage>().get_error().as_str() {
+            "" => Ok(()),
+            e => Err(e.to_string()),
+        }
+    }
+
+    /// Called with the read's plate each time an alert has been shown and its tone started (the
+    /// alert benchmark times it).
+    pub fn on_raised(&self, hook: impl Fn(&str) + 'static) {
+        *self.raised_hook.borrow_mut() = Some(Box::new(hook));
+    }
+
+    /// Silences and drops every alert, shown or waiting, and goes back to the patrol list (the
+    /// alert benchmark's reset between alerts).
+    pub fn clear_alerts(&self) {
+        self.speaker.acknowledge();
+        *self.alerts.borrow_mut() = Alerts::default();
+        self.count_alerts();
+        if *self.logged_in.borrow() && self.window.global::<Nav>().get_can_patrol() {
+            self.show_screen("patrol");
+        }
+    }
+
+    /// The speaker's state in words (the diagnostics screen and benchmarks).
+    pub fn audio_status(&self) -> String {
+        self.speaker.status().describe()
+    }
+
     fn login(&self, user: &str, password: &str, acknowledged: bool) {
         let page = self.window.global::<LoginPage>();
         match self.actions.login(user, password, acknowledged) {
@@ -439,6 +476,9 @@ impl Screen {
             convert::fill_alert(&self.window.global::<AlertPage>(), &alert);
             if *self.logged_in.borrow() && self.window.global::<Nav>().get_can_patrol() {
                 self.show_screen("alert");
+            }
+            if let Some(hook) = self.raised_hook.borrow().as_ref() {
+                hook(&alert.read.plate);
             }
         }
         self.count_alerts();
@@ -551,7 +591,7 @@ impl Screen {
     }
 
     pub fn refresh_diagnostics(&self) {
-        let checks = self.actions.diagnostics();
+        let checks = self.actions.diagnostics(&self.speaker.status());
         let page = self.window.global::<DiagnosticsPage>();
         page.set_checks(ModelRc::new(VecModel::from(
             checks.iter().map(convert::check_row).collect::<Vec<_>>(),
