@@ -107,6 +107,7 @@ pub fn run_main(cli: Cli, runtime: &tokio::runtime::Runtime) -> anyhow::Result<(
     match cli.command {
         Command::Demo(args) if args.wants_screen() => demo::run_with_screen(args, runtime),
         Command::Bench(bench::BenchCommand::Alert(args)) => bench_alert::run(args, runtime),
+        Command::Run(args) if args.wants_screen() => run::run_with_screen(args, runtime),
         command => runtime.block_on(run(Cli { command })),
     }
 }

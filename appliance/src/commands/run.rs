@@ -9,11 +9,13 @@ use alpr_appliance::lifecycle;
 use alpr_appliance::pipeline::{Pipeline, PipelineConfig};
 use alpr_appliance::policy::Policy;
 use alpr_appliance::replay::play;
+use alpr_appliance::screen::OutsideStatus;
 use alpr_appliance::store::Store;
 use alpr_appliance::sync_rules;
 use alpr_gps::{GpsHandle, GpsSource, GpsdConfig, NmeaLog, SerialConfig};
 use alpr_images::smart_camera::{self, CameraStats};
 use alpr_sync::link::client::Link;
+use alpr_ui::PartStatus;
 use anyhow::Context as _;
 use chrono::Utc;
 use clap::Args;
@@ -70,6 +72,52 @@ pub struct RunArgs {
     /// GPS replayed from a recorded NMEA log, shifted to start now (bench tests).
     #[arg(long, value_name = "FILE", group = "gps")]
     nmea_file: Option<PathBuf>,
+    /// Run without the touchscreen even where a display exists.
+    #[arg(long, env = "ALPR_NO_SCREEN")]
+    no_screen: bool,
+}
+
+impl RunArgs {
+    /// Whether this run opens the touchscreen: a display to draw on, and not turned off.
+    pub fn wants_screen(&self) -> bool {
+        !self.no_screen && alpr_appliance::screen::display_available()
+    }
+}
+
+/// The appliance with its touchscreen: Slint's event loop on this (the main) thread, the rest
+/// on `runtime`. The appliance stops as it always does (SIGTERM, ignition off), not when a
+/// window is closed; the screen's loop ends with it. A screen that cannot open is logged and
+/// the appliance runs without it.
+pub fn run_with_screen(args: RunArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result<()> {
+    let config = args.config()?;
+    let (Some(data_dir), Some(car_id)) = (config.data_dir.clone(), config.car_id.clone()) else {
+        anyhow::bail!("configuration: data_dir and car_id are needed");
+    };
+    let policy = Arc::new(Policy::load(config.policy.as_deref().unwrap_or_default())?);
+    let speaker = alpr_ui::audio::AlertSpeaker::open();
+    let screen = alpr_appliance::screen::open(&data_dir, &car_id, policy, speaker).and_then(|s| {
+        use slint::ComponentHandle as _;
+        s.window().show()?;
+        Ok(s)
+    });
+    let screen = match screen {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!("the touchscreen does not open ({e:#}): running without it");
+            return runtime.block_on(run_with(args, None));
+        }
+    };
+    let appliance = runtime.spawn(async move {
+        let result = run_with(args, Some(alpr_ui::screen::ScreenHandle)).await;
+        let _ = slint::quit_event_loop();
+        result
+    });
+    let shown = slint::run_event_loop_until_quit().context("running the touchscreen");
+    drop(screen);
+    runtime
+        .block_on(appliance)
+        .context("the appliance task")??;
+    shown
 }
 
 impl RunArgs {
@@ -193,7 +241,47 @@ fn start_gps(
     )))
 }
 
+/// The status bar's hot-list and sync parts, from what the appliance writes down.
+fn outside_status(s: &ApplianceStatus, now: chrono::DateTime<Utc>) -> OutsideStatus {
+    let part = |text: String, verdict: &str| PartStatus {
+        text,
+        verdict: verdict.into(),
+    };
+    let sync = match &s.sync {
+        None => part("not configured".into(), "warn"),
+        Some(sync) => match sync.last_success {
+            Some(t) if now - t < chrono::Duration::minutes(5) => part(
+                format!("synced {}", t.with_timezone(&chrono::Local).format("%H:%M")),
+                "pass",
+            ),
+            Some(t) => part(
+                format!("out of contact {} min", (now - t).num_minutes()),
+                "warn",
+            ),
+            None => part("never reached".into(), "warn"),
+        },
+    };
+    OutsideStatus {
+        hotlists: part(
+            format!("{} entries", s.hotlist_entries),
+            if s.hotlist_entries > 0 {
+                "pass"
+            } else {
+                "warn"
+            },
+        ),
+        sync,
+    }
+}
+
 pub async fn run(args: RunArgs) -> anyhow::Result<()> {
+    run_with(args, None).await
+}
+
+async fn run_with(
+    args: RunArgs,
+    screen: Option<alpr_ui::screen::ScreenHandle>,
+) -> anyhow::Result<()> {
     let config = args.config()?;
     let (data_dir, car_id) = match (&config.data_dir, &config.car_id) {
         (Some(d), Some(c)) => (d.clone(), c.clone()),
@@ -222,6 +310,15 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     );
 
     let (pipeline, inputs) = Pipeline::start(PipelineConfig::default(), store, index, None);
+    let (outside_tx, outside_rx) = tokio::sync::watch::channel(OutsideStatus::default());
+    if let Some(screen) = screen {
+        tokio::spawn(alpr_appliance::screen::forward(
+            pipeline.subscribe(),
+            screen,
+            policy.clone(),
+            outside_rx,
+        ));
+    }
     let shutdown = CancellationToken::new();
     let camera_stats = Arc::new(CameraStats::default());
     let cameras = tokio::spawn(smart_camera::serve(
@@ -302,6 +399,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
                     hotlist_entries: inputs.hotlists.borrow().len(),
                     sync: sync_status.lock().ok().and_then(|s| s.clone()),
                 };
+                outside_tx.send_replace(outside_status(&status, Utc::now()));
                 if let Err(e) = status.write(&data_dir) {
                     tracing::warn!("writing {}: {e}", diagnostics::STATUS_FILE);
                 }
