@@ -18,7 +18,9 @@ LIC_FILES_CHKSUM = "file://${COMMON_LICENSE_DIR}/Apache-2.0;md5=89aea4e17d99a7ca
 
 # bindgen (in cr-sqlite's nested Rust build) needs libclang at build time: meta-clang's
 # clang-native on scarthgap (OE-core only has clang from 5.1 "styhead" on).
-DEPENDS += "clang-native"
+# The touchscreen: Slint on DRM/KMS with touch through libinput (the `kms` feature), its fonts
+# through fontconfig (and the DejaVu fonts its screens name); the alert tones through ALSA.
+DEPENDS += "alsa-lib clang-native fontconfig libinput libxkbcommon udev"
 
 # The project's git repository. Placeholders: the integrator overrides both, e.g. in local.conf
 #   ALPR_GIT_URI = "git:///srv/git/alpr.git;protocol=file;branch=main"
@@ -59,7 +61,7 @@ require crsqlite-crates.inc
 B = "${S}"
 
 # Only the alpr binary, not the whole workspace (the tests crate, etc.).
-CARGO_BUILD_FLAGS:append = " --package alpr-appliance --bin alpr"
+CARGO_BUILD_FLAGS:append = " --package alpr-appliance --bin alpr --features kms"
 
 # sync/build.rs takes the pre-fetched tarball instead of running `npm pack` (and checks the same
 # sha256), and keeps the built extension in a known place so do_install can ship it.
@@ -122,5 +124,7 @@ do_install() {
 
 CONFFILES:${PN} = "${sysconfdir}/alpr/alpr.toml"
 
+# The fonts the screens name (DejaVu Sans, DejaVu Sans Mono for plates).
+RDEPENDS:${PN} += "ttf-dejavu-sans ttf-dejavu-sans-mono"
 # The data partition's first-boot encryption, unlock and mount (var-lib-alpr.mount).
 RRECOMMENDS:${PN} = "alpr-data"
