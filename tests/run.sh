@@ -22,4 +22,4 @@ else
 fi
 echo "== alert latency: a read through the real pipeline to the alert drawn in a real window (Xvfb)"
 xvfb-run -a -s "-screen 0 1280x800x24" cargo run --quiet --locked --bin alpr -- \
-  bench alert --alerts 100 --entries 100000 2>/dev/null
+  bench alert --alerts 100 --entries 50000 2>/dev/null

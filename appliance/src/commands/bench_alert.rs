@@ -91,6 +91,7 @@ pub fn run(args: AlertBenchArgs, runtime: &tokio::runtime::Runtime) -> anyhow::R
     for e in &mut entries {
         e.priority = Priority::High;
     }
+    eprintln!("bench alert: loading {} entries", entries.len());
     store.replace_hotlist("ncic", "NCIC bench", &entries, "bench", "bench")?;
     let (index, _) = store.load_hotlist_index(Utc::now(), ConfusionTable::default())?;
 
@@ -145,15 +146,17 @@ pub fn run(args: AlertBenchArgs, runtime: &tokio::runtime::Runtime) -> anyhow::R
         let stop = stop_background.clone();
         let rate = args.background_rate.max(0.1);
         async move {
-            let mut rng = ChaCha8Rng::seed_from_u64(99);
-            let mut plate = String::new();
+            // Eight characters: longer than any listed plate, so the street never hits and every
+            // alert on screen is a timed one.
+            let mut n = 0u64;
             let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / rate));
             let mut sent = 0u64;
             loop {
                 tokio::select! {
                     () = stop.cancelled() => return sent,
                     _ = tick.tick() => {
-                        super::bench::plate(&mut rng, &mut plate);
+                        n += 1;
+                        let plate = format!("XB{:06}", n % 1_000_000);
                         if observations.send(observation(&plate)).await.is_err() {
                             return sent;
                         }
@@ -170,6 +173,14 @@ pub fn run(args: AlertBenchArgs, runtime: &tokio::runtime::Runtime) -> anyhow::R
         let observations = inputs.observations.clone();
         let handle = runtime.handle().clone();
         move || -> anyhow::Result<()> {
+            // However the driver ends, the screen's loop ends with it.
+            struct QuitOnDrop;
+            impl Drop for QuitOnDrop {
+                fn drop(&mut self) {
+                    let _ = slint::quit_event_loop();
+                }
+            }
+            let _quit = QuitOnDrop;
             for plate in &wanted {
                 std::thread::sleep(Duration::from_millis(40 + (plate.len() as u64 * 7) % 30));
                 timings
@@ -193,11 +204,11 @@ pub fn run(args: AlertBenchArgs, runtime: &tokio::runtime::Runtime) -> anyhow::R
                     .post(|s| s.clear_alerts())
                     .map_err(|e| anyhow::anyhow!("the screen has closed: {e}"))?;
             }
-            let _ = slint::quit_event_loop();
             Ok(())
         }
     });
-    slint::run_event_loop().context("running the screen")?;
+    eprintln!("bench alert: timing {} alerts", args.alerts);
+    slint::run_event_loop_until_quit().context("running the screen")?;
     let driven = driver
         .join()
         .map_err(|_| anyhow::anyhow!("the driver thread panicked"))?;
