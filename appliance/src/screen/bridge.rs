@@ -43,7 +43,12 @@ pub async fn forward(
                     view.hit = !m.hits.is_empty();
                     status.gps = gps_status(&view.position_quality);
                     last_read = Some(Utc::now());
-                    screen.read(view)
+                    if m.hits.is_empty() {
+                        screen.read(view)
+                    } else {
+                        let ids = m.hits.iter().map(|h| h.id.to_string()).collect();
+                        screen.alert_read(ids, view.clone()).and_then(|()| screen.read(view))
+                    }
                 }
                 Err(broadcast::error::RecvError::Lagged(n)) => {
                     tracing::warn!("the screen fell behind: {n} reads not listed");

@@ -102,11 +102,7 @@ pub(super) fn fill_alert(page: &AlertPage<'_>, a: &AlertView) {
     page.set_read_plate(a.read.plate.as_str().into());
     page.set_read_time(a.read.time.as_str().into());
     page.set_read_camera(a.read.camera.as_str().into());
-    page.set_read_position(if a.read.position.is_empty() {
-        SharedString::from("no position")
-    } else {
-        format!("{} ({})", a.read.position, a.read.position_quality).into()
-    });
+    fill_position(page, a);
     page.set_read_confidence(format!("{}%", a.read.confidence_pct).into());
     page.set_read_chars(plate_chars(&a.read_chars));
     page.set_listed_chars(plate_chars(&a.listed_chars));
@@ -121,6 +117,14 @@ pub(super) fn fill_alert(page: &AlertPage<'_>, a: &AlertView) {
     page.set_error(SharedString::new());
     page.set_acknowledged(false);
     fill_progress(page, a);
+}
+
+pub(super) fn fill_position(page: &AlertPage<'_>, a: &AlertView) {
+    page.set_read_position(if a.read.position.is_empty() {
+        SharedString::from("no position yet")
+    } else {
+        format!("{} ({})", a.read.position, a.read.position_quality).into()
+    });
 }
 
 pub(super) fn fill_progress(page: &AlertPage<'_>, a: &AlertView) {

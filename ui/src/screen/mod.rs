@@ -153,6 +153,15 @@ impl ScreenHandle {
         self.post(move |s| s.raise(alert))
     }
 
+    /// The read behind alerts `hit_ids`, once stored with its position.
+    pub fn alert_read(
+        &self,
+        hit_ids: Vec<String>,
+        read: ReadView,
+    ) -> Result<(), slint::EventLoopError> {
+        self.post(move |s| s.update_alert_read(&hit_ids, &read))
+    }
+
     pub fn status(&self, status: StatusView) -> Result<(), slint::EventLoopError> {
         self.post(move |s| s.set_status(&status))
     }
@@ -482,6 +491,24 @@ impl Screen {
             }
         }
         self.count_alerts();
+    }
+
+    /// Gives alerts raised before their read had a position the position it was stored with.
+    pub fn update_alert_read(&self, hit_ids: &[String], read: &ReadView) {
+        let mut a = self.alerts.borrow_mut();
+        let Alerts { current, waiting } = &mut *a;
+        for alert in current.iter_mut().chain(waiting.iter_mut()) {
+            if hit_ids.contains(&alert.hit_id) {
+                alert.read.position.clone_from(&read.position);
+                alert
+                    .read
+                    .position_quality
+                    .clone_from(&read.position_quality);
+            }
+        }
+        if let Some(c) = current.as_ref().filter(|c| hit_ids.contains(&c.hit_id)) {
+            convert::fill_position(&self.window.global::<AlertPage>(), c);
+        }
     }
 
     fn count_alerts(&self) {
