@@ -323,6 +323,27 @@ fn an_officer_logs_in_walks_the_checklist_and_records_the_disposition() {
         "login",
         "no plate data before a login"
     );
+    // The alert sounds before the read has its position; the position follows once stored.
+    let mut positioned = read.clone();
+    positioned.position = "41.84450,-90.18870".into();
+    positioned.position_quality = "interpolated".into();
+    screen.update_alert_read(&[hit.id.to_string()], &positioned);
+    let shown = screen.current_alert().expect("an alert");
+    assert_eq!(
+        (
+            shown.read.position.as_str(),
+            shown.read.position_quality.as_str()
+        ),
+        ("41.84450,-90.18870", "interpolated")
+    );
+    assert_eq!(
+        screen
+            .window()
+            .global::<alpr_ui::screen::AlertPage>()
+            .get_read_position()
+            .as_str(),
+        "41.84450,-90.18870 (interpolated)"
+    );
 
     // A wrong password is refused on screen.
     type_into(&screen, "User", "ofc");
@@ -347,7 +368,6 @@ fn an_officer_logs_in_walks_the_checklist_and_records_the_disposition() {
             .next()
             .is_some()
     );
-    shoot(&screen, &shots, "alert");
     assert!(description(&screen, "Reminder").contains("not reasonable suspicion"));
     shoot(&screen, &shots, "alert");
 
