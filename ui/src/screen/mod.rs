@@ -620,9 +620,11 @@ impl Screen {
     pub fn refresh_diagnostics(&self) {
         let checks = self.actions.diagnostics(&self.speaker.status());
         let page = self.window.global::<DiagnosticsPage>();
-        page.set_checks(ModelRc::new(VecModel::from(
-            checks.iter().map(convert::check_row).collect::<Vec<_>>(),
-        )));
+        let rows: Vec<CheckRow> = checks.iter().map(convert::check_row).collect();
+        let half = rows.len().div_ceil(2);
+        page.set_checks_left(ModelRc::new(VecModel::from(rows[..half].to_vec())));
+        page.set_checks_right(ModelRc::new(VecModel::from(rows[half..].to_vec())));
+        page.set_checks(ModelRc::new(VecModel::from(rows)));
         page.set_checked_at(convert::now_hms().into());
     }
 
