@@ -4,7 +4,6 @@
 
 use std::cell::RefCell;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use alpr_ui::screen::{AlertProgress, ScreenActions};
 use alpr_ui::{CanvassView, CheckView, EntryForm, LoginView, ReadView, SearchForm};
@@ -23,7 +22,6 @@ const CANVASS_READS: usize = 200;
 pub struct StoreActions {
     store: RefCell<Store>,
     session: RefCell<Option<Session>>,
-    policy: Arc<Policy>,
     data_dir: PathBuf,
 }
 
@@ -36,11 +34,10 @@ impl std::fmt::Debug for StoreActions {
 }
 
 impl StoreActions {
-    pub fn new(store: Store, policy: Arc<Policy>, data_dir: PathBuf) -> Self {
+    pub fn new(store: Store, data_dir: PathBuf) -> Self {
         Self {
             store: RefCell::new(store),
             session: RefCell::new(None),
-            policy,
             data_dir,
         }
     }
@@ -379,11 +376,5 @@ pub fn setup(policy: &Policy, car: &str, entry_lists: Vec<String>) -> alpr_ui::s
         reason_min_chars: policy.search.reason_min_chars,
         case_required: policy.search.case_number_required,
         entry_lists,
-    }
-}
-
-impl StoreActions {
-    pub fn policy(&self) -> &Policy {
-        &self.policy
     }
 }

@@ -40,7 +40,7 @@ pub fn open(
     let mut store =
         Store::open(data_dir, car_id).context("opening the car's store for the screen")?;
     store.use_policy(policy.clone())?;
-    let actions = StoreActions::new(store, policy.clone(), data_dir.to_path_buf());
+    let actions = StoreActions::new(store, data_dir.to_path_buf());
     let setup = setup(&policy, car_id, actions.entry_lists());
     let screen =
         Screen::create(&setup, Rc::new(actions), speaker).context("building the screen")?;

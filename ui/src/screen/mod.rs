@@ -624,7 +624,6 @@ impl Screen {
         let half = rows.len().div_ceil(2);
         page.set_checks_left(ModelRc::new(VecModel::from(rows[..half].to_vec())));
         page.set_checks_right(ModelRc::new(VecModel::from(rows[half..].to_vec())));
-        page.set_checks(ModelRc::new(VecModel::from(rows)));
         page.set_checked_at(convert::now_hms().into());
     }
 
