@@ -256,7 +256,6 @@ fn an_officer_logs_in_walks_the_checklist_and_records_the_disposition() {
         cameras: part("2 of 2, last read 3s ago", "pass"),
         hotlists: part("1 list, loaded 06:10", "pass"),
         sync: part("out of contact 14 min", "warn"),
-        audio: part("", ""),
     });
     shoot(&screen, &shots, "login");
 

@@ -139,14 +139,14 @@ pub struct PartStatus {
     pub verdict: String,
 }
 
-/// The bar along the top of every screen after login.
+/// The bar along the top of every screen after login (its audio part comes from the screen's
+/// own speaker).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StatusView {
     pub gps: PartStatus,
     pub cameras: PartStatus,
     pub hotlists: PartStatus,
     pub sync: PartStatus,
-    pub audio: PartStatus,
 }
 
 /// Who logged in and what the policy lets them reach.

@@ -250,11 +250,17 @@ impl Screen {
         self.window
             .global::<PatrolPage>()
             .set_reads(ModelRc::from(self.reads.clone()));
+        let nav = self.window.global::<Nav>();
+        let mut line = nav.get_status();
+        self.fill_audio(&mut line);
+        nav.set_status(line);
+    }
+
+    /// The status bar's audio part comes from the speaker itself.
+    fn fill_audio(&self, line: &mut StatusLine) {
         let audio = self.speaker.status();
-        let mut status = self.window.global::<Nav>().get_status();
-        status.audio = audio.describe().into();
-        status.audio_verdict = if audio.is_available() { "pass" } else { "warn" }.into();
-        self.window.global::<Nav>().set_status(status);
+        line.audio = audio.describe().into();
+        line.audio_verdict = if audio.is_available() { "pass" } else { "warn" }.into();
     }
 
     fn wire(screen: &Rc<Screen>) {
@@ -632,9 +638,7 @@ impl Screen {
         let nav = self.window.global::<Nav>();
         let mut line = nav.get_status();
         convert::fill_status(&mut line, status);
-        let audio = self.speaker.status();
-        line.audio = audio.describe().into();
-        line.audio_verdict = if audio.is_available() { "pass" } else { "warn" }.into();
+        self.fill_audio(&mut line);
         nav.set_status(line);
     }
 
