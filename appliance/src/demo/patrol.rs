@@ -121,15 +121,30 @@ pub async fn run_demo<W: std::io::Write + Send + 'static>(
         outside_tx,
     ));
 
-    let speed = options.speed;
-    let camera = tokio::spawn(play(
-        feed.into_events(),
+    // The replays pass through taps that count what a technician's screen shows of cameras and
+    // GPS, and the demo writes the status file `alpr run` writes.
+    let live = Arc::new(LiveParts::default());
+    let (camera_tx, camera_rx) = tokio::sync::mpsc::channel(64);
+    let (fix_tx, fix_rx) = tokio::sync::mpsc::channel(64);
+    let taps = tokio::spawn(tap(
+        camera_rx,
         inputs.observations,
-        origin,
-        shift,
-        speed,
+        fix_rx,
+        inputs.fixes,
+        live.clone(),
     ));
-    let gps = tokio::spawn(play(route.into_fixes(), inputs.fixes, origin, shift, speed));
+    let status_stop = CancellationToken::new();
+    let status_writer = tokio::spawn(write_status(
+        car_dir.clone(),
+        options.car_id.clone(),
+        live.clone(),
+        pipeline.stats_handle(),
+        entries,
+        status_stop.clone(),
+    ));
+    let speed = options.speed;
+    let camera = tokio::spawn(play(feed.into_events(), camera_tx, origin, shift, speed));
+    let gps = tokio::spawn(play(route.into_fixes(), fix_tx, origin, shift, speed));
     drop(inputs.hotlists);
     let (camera_abort, gps_abort) = (camera.abort_handle(), gps.abort_handle());
     tokio::select! {
@@ -144,7 +159,10 @@ pub async fn run_demo<W: std::io::Write + Send + 'static>(
         }
     }
 
+    taps.await.context("the replay taps")?;
     let (store, stats) = pipeline.join().await.context("draining the pipeline")?;
+    status_stop.cancel();
+    status_writer.await.context("the status writer")?;
     store.close()?;
     sync_stop.cancel();
     totals += syncer.await.context("periodic sync")?;
@@ -206,6 +224,105 @@ pub fn seed_members(car: &mut Store) -> anyhow::Result<()> {
     }
     car.logout(&admin, "demo set-up done")?;
     Ok(())
+}
+
+/// What the replayed camera and GPS have done, as a technician's screen shows it.
+#[derive(Debug, Default)]
+struct LiveParts {
+    cameras: CameraStats,
+    last_fix: std::sync::Mutex<Option<alpr_gps::Fix>>,
+    fixes: std::sync::atomic::AtomicU64,
+}
+
+/// Passes the replayed reads and fixes on to the pipeline, counting them.
+async fn tap(
+    mut reads: tokio::sync::mpsc::Receiver<alpr_images::PlateObservation>,
+    reads_out: tokio::sync::mpsc::Sender<alpr_images::PlateObservation>,
+    mut fixes: tokio::sync::mpsc::Receiver<alpr_gps::Fix>,
+    fixes_out: tokio::sync::mpsc::Sender<alpr_gps::Fix>,
+    live: Arc<LiveParts>,
+) {
+    live.cameras.connected();
+    let (mut reads_open, mut fixes_open) = (true, true);
+    while reads_open || fixes_open {
+        tokio::select! {
+            r = reads.recv(), if reads_open => match r {
+                Some(r) => {
+                    live.cameras.read(&r.camera);
+                    if reads_out.send(r).await.is_err() {
+                        reads_open = false;
+                    }
+                }
+                None => {
+                    reads_open = false;
+                    live.cameras.disconnected();
+                }
+            },
+            f = fixes.recv(), if fixes_open => match f {
+                Some(f) => {
+                    live.fixes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if let Ok(mut last) = live.last_fix.lock() {
+                        *last = Some(f.clone());
+                    }
+                    if fixes_out.send(f).await.is_err() {
+                        fixes_open = false;
+                    }
+                }
+                None => fixes_open = false,
+            },
+        }
+    }
+}
+
+/// Writes `status.json` as `alpr run` does, until `stop`.
+async fn write_status(
+    car_dir: PathBuf,
+    car_id: String,
+    live: Arc<LiveParts>,
+    stats: Arc<crate::pipeline::PipelineStats>,
+    hotlist_entries: usize,
+    stop: CancellationToken,
+) {
+    use crate::diagnostics::{ApplianceStatus, GpsState, STATUS_EVERY, STATUS_FILE};
+    let started_at = Utc::now();
+    let mut tick = tokio::time::interval(STATUS_EVERY);
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        let last_fix = live.last_fix.lock().ok().and_then(|f| f.clone());
+        let now = Utc::now();
+        let snapshot = stats.snapshot();
+        let status = ApplianceStatus {
+            car_id: car_id.clone(),
+            pid: std::process::id(),
+            started_at,
+            written_at: now,
+            camera_listen: "recorded feed (demo)".into(),
+            cameras: live.cameras.snapshot(),
+            gps: GpsState {
+                receiver: alpr_gps::GpsStatusSnapshot {
+                    source: "recorded route (demo)".into(),
+                    connected: true,
+                    fixes: live.fixes.load(std::sync::atomic::Ordering::Relaxed),
+                    // The replay is shifted to the wall clock, so it agrees with it.
+                    clock_offset_ms: last_fix.as_ref().map(|_| 0),
+                    last_fix: last_fix.clone(),
+                    ..alpr_gps::GpsStatusSnapshot::default()
+                },
+                last_position_at: last_fix.map(|f| f.time),
+            },
+            reads_stored: snapshot.reads_stored,
+            hits: snapshot.hits,
+            frames_dropped: snapshot.frames_dropped,
+            hotlist_entries,
+            sync: None,
+        };
+        if let Err(e) = status.write(&car_dir) {
+            tracing::warn!("writing {STATUS_FILE}: {e}");
+        }
+    }
 }
 
 async fn print_events<W: std::io::Write>(

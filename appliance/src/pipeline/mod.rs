@@ -168,6 +168,11 @@ impl Pipeline {
         self.stats.snapshot()
     }
 
+    /// The live counters, for a task that reports them while the pipeline runs.
+    pub fn stats_handle(&self) -> Arc<PipelineStats> {
+        self.stats.clone()
+    }
+
     /// Waits for the pipeline to drain after its inputs closed; gives the store back.
     pub async fn join(self) -> Result<(Store, StatsSnapshot), StoreError> {
         for t in self.tasks {

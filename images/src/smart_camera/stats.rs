@@ -39,12 +39,14 @@ pub struct CameraStatsSnapshot {
 }
 
 impl CameraStats {
-    pub(crate) fn connected(&self) {
+    /// A camera connected (or a recorded feed began playing).
+    pub fn connected(&self) {
         self.connections.fetch_add(1, Ordering::Relaxed);
         self.open.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub(crate) fn disconnected(&self) {
+    /// It went away (or the feed ended).
+    pub fn disconnected(&self) {
         self.open.fetch_sub(1, Ordering::Relaxed);
     }
 
@@ -52,7 +54,8 @@ impl CameraStats {
         self.lines.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub(crate) fn read(&self, camera: &str) {
+    /// A read from `camera`, now.
+    pub fn read(&self, camera: &str) {
         self.reads.fetch_add(1, Ordering::Relaxed);
         if let Ok(mut cameras) = self.cameras.lock() {
             let seen = cameras.entry(camera.to_string()).or_default();
