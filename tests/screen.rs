@@ -443,6 +443,19 @@ fn an_officer_logs_in_walks_the_checklist_and_records_the_disposition() {
     type_into(&screen, "Case number", "26-0414");
     press(&screen, "Start canvass");
     assert!(labelled(&screen, "End canvass").accessible_enabled() != Some(false));
+    // A read coming in while the canvass runs is listed with it at once.
+    let during = alpr_ui::ReadView {
+        plate: "KXT482".into(),
+        time: "18:01:02".into(),
+        ..read.clone()
+    };
+    screen.push_read(&during);
+    assert!(
+        ElementHandle::find_by_accessible_label(screen.window(), "Read KXT482 CA at 18:01:02")
+            .next()
+            .is_some(),
+        "the canvass list shows the read taken during it"
+    );
     shoot(&screen, &shots, "canvass");
     press(&screen, "Log out");
     assert_eq!(screen.current_screen(), "login");

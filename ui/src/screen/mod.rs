@@ -106,6 +106,7 @@ pub struct Screen {
     actions: Rc<dyn ScreenActions>,
     speaker: AlertSpeaker,
     reads: Rc<VecModel<ReadRow>>,
+    canvass_reads: Rc<VecModel<ReadRow>>,
     alerts: RefCell<Alerts>,
     logged_in: RefCell<bool>,
     idle_timer: slint::Timer,
@@ -183,6 +184,7 @@ impl Screen {
             actions,
             speaker,
             reads,
+            canvass_reads: Rc::new(VecModel::default()),
             alerts: RefCell::new(Alerts::default()),
             logged_in: RefCell::new(false),
             idle_timer: slint::Timer::default(),
@@ -250,6 +252,9 @@ impl Screen {
         self.window
             .global::<PatrolPage>()
             .set_reads(ModelRc::from(self.reads.clone()));
+        self.window
+            .global::<CanvassPage>()
+            .set_reads(ModelRc::from(self.canvass_reads.clone()));
         let nav = self.window.global::<Nav>();
         let mut line = nav.get_status();
         self.fill_audio(&mut line);
@@ -450,9 +455,17 @@ impl Screen {
         self.window.global::<LoginPage>().set_error(why.into());
     }
 
-    /// Adds a read to the top of the patrol list.
+    /// Adds a read to the top of the patrol list, and of the canvass list while a canvass runs
+    /// (the store tags it the same way; the list is read back from the store whenever the
+    /// canvass starts or the officer logs in).
     pub fn push_read(&self, read: &ReadView) {
-        self.reads.insert(0, convert::read_row(read));
+        let canvass = self.window.global::<CanvassPage>();
+        let mut row = convert::read_row(read);
+        row.canvass = row.canvass || canvass.get_active();
+        if row.canvass {
+            self.canvass_reads.insert(0, row.clone());
+        }
+        self.reads.insert(0, row);
         while self.reads.row_count() > PATROL_READS {
             self.reads.remove(PATROL_READS);
         }
@@ -460,15 +473,6 @@ impl Screen {
         page.set_reads_today(page.get_reads_today().saturating_add(1));
         if read.hit {
             page.set_hits_today(page.get_hits_today().saturating_add(1));
-        }
-        if read.canvass {
-            let canvass = self.window.global::<CanvassPage>();
-            if canvass.get_active() {
-                let rows = canvass.get_reads();
-                let mut all: Vec<ReadRow> = rows.iter().collect();
-                all.insert(0, convert::read_row(read));
-                canvass.set_reads(ModelRc::new(VecModel::from(all)));
-            }
         }
     }
 
@@ -614,9 +618,8 @@ impl Screen {
                 page.set_active(c.active);
                 page.set_case_number(c.case_number.as_str().into());
                 page.set_started(c.started.as_str().into());
-                page.set_reads(ModelRc::new(VecModel::from(
-                    c.reads.iter().map(convert::read_row).collect::<Vec<_>>(),
-                )));
+                self.canvass_reads
+                    .set_vec(c.reads.iter().map(convert::read_row).collect::<Vec<_>>());
                 page.set_message(SharedString::new());
             }
             Err(why) => page.set_message(why.into()),
