@@ -8,6 +8,7 @@
 mod frame;
 mod image_store;
 mod observation;
+pub mod recognize;
 pub mod smart_camera;
 
 pub use frame::{Frame, Recognizer, RecognizerError};
