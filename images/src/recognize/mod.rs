@@ -1,8 +1,34 @@
-//! Plate recognition from camera frames: find plates, read their characters and their state.
+//! Plate recognition from camera frames: find the plates, read their characters and their state
+//! of issue, on the CPU in pure Rust.
 //!
-//! Work in progress (issue 3): the models and their runtime land here.
+//! Three small networks trained by the project (`images/train/`, weights in `images/models/`)
+//! run under tract: a detector giving plate boxes from a heat map over the whole frame, a reader
+//! giving characters (CTC over the plate's columns) and a classifier giving the state. One
+//! [`PlateRecognizer`] serves many threads; each call uses one core.
 
+mod decode_image;
+mod detect;
+pub mod evaluate;
+mod models;
+mod read;
+
+use std::cell::RefCell;
+
+use fast_image_resize::Resizer;
 use image::RgbImage;
+
+pub use decode_image::{DecodeError, MAX_SIDE, decode_image, load_image};
+pub use detect::{Detection, iou};
+pub use models::ModelError;
+
+use crate::{Alternative, Frame, ImageBytes, PlateObservation, Recognizer, RecognizerError};
+use models::{Networks, READER_H, READER_W, STATE_H, STATE_W};
+
+/// Below this overall confidence a reading is reported as unsure.
+pub const LOW_CONFIDENCE: f32 = 0.6;
+/// Below this the state model's guess is not given.
+pub const MIN_STATE_CONFIDENCE: f32 = 0.3;
+const ALTERNATIVES: usize = 5;
 
 /// One plate found in an image.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -11,13 +37,17 @@ pub struct PlateReading {
     pub text: String,
     /// Two-letter state of issue (upper case), when the state model is sure enough.
     pub state: Option<String>,
-    /// Overall confidence, 0 to 1.
+    /// The state model's probability for its best guess.
+    pub state_confidence: f32,
+    /// Overall confidence, 0 to 1: the chance every character is right.
     pub confidence: f32,
     /// Confidence of each character of `text`.
     pub char_confidences: Vec<f32>,
     /// The plate's box in the image's pixels: x, y, width, height.
     #[serde(rename = "box")]
     pub bbox: [u32; 4],
+    /// How sure the detector is that this is a plate.
+    pub detection_score: f32,
     /// Other readings, most likely first.
     pub alternatives: Vec<AlternativeReading>,
     /// True when the reading is too unsure to act on without a look.
@@ -30,17 +60,167 @@ pub struct AlternativeReading {
     pub confidence: f32,
 }
 
+/// Why an image could not be read (the networks failed on it; never a panic).
+#[derive(Debug, thiserror::Error)]
+#[error("recognising: {0}")]
+pub struct RecognizeError(String);
+
 /// The recogniser: detector, character reader and state classifier.
-pub struct PlateRecognizer {}
+pub struct PlateRecognizer {
+    nets: Networks,
+}
+
+thread_local! {
+    // The resizer keeps scratch buffers; one per thread saves reallocating them per frame.
+    static RESIZER: RefCell<Resizer> = RefCell::new(Resizer::new());
+}
 
 impl PlateRecognizer {
     /// The recogniser with the weights built into the program.
-    pub fn embedded() -> Result<Self, String> {
-        Ok(Self {})
+    pub fn embedded() -> Result<Self, ModelError> {
+        Ok(Self {
+            nets: Networks::embedded()?,
+        })
     }
 
-    /// Every plate found in the image.
-    pub fn read(&self, _image: &RgbImage) -> Vec<PlateReading> {
-        Vec::new()
+    /// Every plate found in the image, most certain detection first.
+    pub fn read(&self, image: &RgbImage) -> Result<Vec<PlateReading>, RecognizeError> {
+        let (w, h) = image.dimensions();
+        if w == 0 || h == 0 {
+            return Ok(Vec::new());
+        }
+        RESIZER.with(|r| {
+            let resizer = &mut r.borrow_mut();
+            let (input, scale) = detect::letterbox(image, resizer).map_err(RecognizeError)?;
+            let out = self
+                .nets
+                .detect(input)
+                .map_err(|e| RecognizeError(format!("detector: {e}")))?;
+            let mut readings = Vec::new();
+            for d in detect::decode(&out, scale, w, h) {
+                if let Some(r) = self.read_plate(image, &d, resizer)? {
+                    readings.push(r);
+                }
+            }
+            Ok(readings)
+        })
     }
+
+    /// Reads the plate in a box already known (a crop that is all plate, or a detection).
+    pub fn read_box(
+        &self,
+        image: &RgbImage,
+        plate: &Detection,
+    ) -> Result<Option<PlateReading>, RecognizeError> {
+        RESIZER.with(|r| self.read_plate(image, plate, &mut r.borrow_mut()))
+    }
+
+    fn read_plate(
+        &self,
+        image: &RgbImage,
+        d: &Detection,
+        resizer: &mut Resizer,
+    ) -> Result<Option<PlateReading>, RecognizeError> {
+        let grey = read::cut(image, d, READER_W as u32, READER_H as u32, resizer)
+            .map_err(RecognizeError)?;
+        let out = self
+            .nets
+            .read(read::grey_input(&grey))
+            .map_err(|e| RecognizeError(format!("reader: {e}")))?;
+        let text = read::decode_text(&out);
+        if text.text.is_empty() {
+            return Ok(None);
+        }
+        let colour =
+            read::cut(image, d, STATE_W as u32, STATE_H as u32, resizer).map_err(RecognizeError)?;
+        let out = self
+            .nets
+            .state(read::rgb_input(&colour))
+            .map_err(|e| RecognizeError(format!("state model: {e}")))?;
+        let (state, state_confidence) = match read::decode_state(&out) {
+            Some((s, p)) if p >= MIN_STATE_CONFIDENCE => (Some(s.to_string()), p),
+            Some((_, p)) => (None, p),
+            None => (None, 0.0),
+        };
+        let confidence = text.confidence();
+        let length_ok = (2..=8).contains(&text.text.len());
+        Ok(Some(PlateReading {
+            alternatives: text
+                .alternatives(ALTERNATIVES)
+                .into_iter()
+                .map(|(text, confidence)| AlternativeReading { text, confidence })
+                .collect(),
+            low_confidence: confidence < LOW_CONFIDENCE || !length_ok,
+            confidence,
+            char_confidences: text.char_confidences,
+            text: text.text,
+            state,
+            state_confidence,
+            bbox: [
+                d.x.round() as u32,
+                d.y.round() as u32,
+                d.w.round() as u32,
+                d.h.round() as u32,
+            ],
+            detection_score: d.score,
+        }))
+    }
+}
+
+/// The recogniser in the appliance's pipeline: a camera frame in, plate observations out, each
+/// with its plate crop and the frame as context.
+impl Recognizer for PlateRecognizer {
+    fn recognize(&self, frame: &Frame) -> Result<Vec<PlateObservation>, RecognizerError> {
+        let fail = |reason: String| RecognizerError {
+            camera: frame.camera.clone(),
+            reason,
+        };
+        let image = decode_image(&frame.data).map_err(|e| fail(e.to_string()))?;
+        let readings = self.read(&image).map_err(|e| fail(e.to_string()))?;
+        let context = ImageBytes(frame.data.to_vec());
+        Ok(readings
+            .into_iter()
+            .map(|r| {
+                let crop = plate_crop(&image, r.bbox);
+                PlateObservation {
+                    camera: frame.camera.clone(),
+                    plate: r.text,
+                    state: r.state,
+                    confidence: f64::from(r.confidence),
+                    captured_at: frame.captured_at,
+                    alternatives: r
+                        .alternatives
+                        .into_iter()
+                        .map(|a| Alternative {
+                            plate: a.text,
+                            confidence: f64::from(a.confidence),
+                        })
+                        .collect(),
+                    plate_crop: crop,
+                    context_image: Some(context.clone()),
+                    ack: None,
+                }
+            })
+            .collect())
+    }
+}
+
+/// The plate's box with a margin, as a JPEG kept as evidence beside the read.
+fn plate_crop(image: &RgbImage, [x, y, w, h]: [u32; 4]) -> Option<ImageBytes> {
+    let (fw, fh) = image.dimensions();
+    let mx = w / 4;
+    let my = h / 2;
+    let x0 = x.saturating_sub(mx);
+    let y0 = y.saturating_sub(my);
+    let x1 = (x + w + mx).min(fw);
+    let y1 = (y + h + my).min(fh);
+    if x1 <= x0 || y1 <= y0 {
+        return None;
+    }
+    let crop = image::imageops::crop_imm(image, x0, y0, x1 - x0, y1 - y0).to_image();
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+        .encode_image(&crop)
+        .ok()?;
+    Some(ImageBytes(out))
 }

@@ -1,0 +1,187 @@
+//! `alpr bench recognize`: per-frame latency of plate recognition on 1080p frames, on one thread
+//! and on every core, and frames per second.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use alpr_images::recognize::{PlateRecognizer, decode_image, load_image};
+use anyhow::{Context as _, ensure};
+use clap::Args;
+use image::RgbImage;
+use serde_json::json;
+
+#[derive(Debug, Args)]
+pub struct RecognizeBenchArgs {
+    /// A directory of JPEG/PNG frames; each is scaled to 1920x1080 first. Without it, street
+    /// frames rendered by the project are used.
+    dir: Option<PathBuf>,
+    /// Frames timed on each run (the frames are cycled).
+    #[arg(long, default_value_t = 200)]
+    frames: usize,
+    /// Threads for the all-cores run (default: every core).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+const WIDTH: u32 = 1920;
+const HEIGHT: u32 = 1080;
+
+pub fn run(args: RecognizeBenchArgs) -> anyhow::Result<()> {
+    ensure!(args.frames >= 1, "--frames must be at least 1");
+    let recognizer = PlateRecognizer::embedded().context("loading the recogniser")?;
+    let frames = match &args.dir {
+        Some(dir) => frames_from(dir)?,
+        None => super::render::bench_frames(WIDTH, HEIGHT, 24)?,
+    };
+    ensure!(!frames.is_empty(), "no frames to time");
+
+    // Warm up: the first runs allocate the networks' scratch space.
+    for f in frames.iter().take(3) {
+        recognizer.read(f).context("recognising a frame")?;
+    }
+    let mut one = Vec::with_capacity(args.frames);
+    let mut plates = 0usize;
+    for i in 0..args.frames {
+        let t = Instant::now();
+        plates += recognizer
+            .read(&frames[i % frames.len()])
+            .context("recognising a frame")?
+            .len();
+        one.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let per_thread = args.frames.div_ceil(threads);
+    let started = Instant::now();
+    let all: Vec<f64> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let (recognizer, frames) = (&recognizer, &frames);
+                s.spawn(move || {
+                    let mut times = Vec::with_capacity(per_thread);
+                    for i in 0..per_thread {
+                        let t0 = Instant::now();
+                        let _ = recognizer.read(&frames[(t * per_thread + i) % frames.len()]);
+                        times.push(t0.elapsed().as_secs_f64() * 1000.0);
+                    }
+                    times
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    let wall = started.elapsed().as_secs_f64();
+
+    // Decoding is the camera's JPEG, before recognition: timed apart.
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90)
+        .encode_image(&frames[0])
+        .context("encoding a frame")?;
+    let mut decode = Vec::new();
+    for _ in 0..20 {
+        let t = Instant::now();
+        decode_image(&jpeg).context("decoding a frame")?;
+        decode.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+
+    let one_mean = one.iter().sum::<f64>() / one.len() as f64;
+    println!(
+        "{}",
+        json!({
+            "bench": "recognize",
+            "frame": format!("{WIDTH}x{HEIGHT}"),
+            "source": args.dir.as_ref().map_or("rendered street frames".to_string(), |d| d.display().to_string()),
+            "distinct_frames": frames.len(),
+            "plates_found_per_frame": plates as f64 / args.frames as f64,
+            "one_thread": {
+                "frames": one.len(),
+                "p50_ms": percentile(&mut one.clone(), 50.0),
+                "p95_ms": percentile(&mut one.clone(), 95.0),
+                "mean_ms": one_mean,
+                "fps": 1000.0 / one_mean,
+            },
+            "all_cores": {
+                "threads": threads,
+                "frames": all.len(),
+                "p50_ms": percentile(&mut all.clone(), 50.0),
+                "p95_ms": percentile(&mut all.clone(), 95.0),
+                "fps": all.len() as f64 / wall,
+            },
+            "jpeg_decode_p50_ms": percentile(&mut decode, 50.0),
+        })
+    );
+    Ok(())
+}
+
+fn percentile(v: &mut [f64], p: f64) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort_by(f64::total_cmp);
+    let i = ((p / 100.0) * (v.len() - 1) as f64).round() as usize;
+    v[i.min(v.len() - 1)]
+}
+
+/// Every JPEG/PNG in `dir`, scaled to 1080p; unreadable files are skipped with a warning.
+fn frames_from(dir: &Path) -> anyhow::Result<Vec<RgbImage>> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "jpg" | "jpeg" | "png"))
+        })
+        .collect();
+    paths.sort();
+    let mut out = Vec::new();
+    for p in paths {
+        match load_image(&p) {
+            Ok(img) if img.dimensions() == (WIDTH, HEIGHT) => out.push(img),
+            Ok(img) => out.push(image::imageops::resize(
+                &img,
+                WIDTH,
+                HEIGHT,
+                image::imageops::FilterType::Triangle,
+            )),
+            Err(e) => tracing::warn!("skipping {}: {e}", p.display()),
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Args)]
+pub struct AccuracyBenchArgs {
+    /// Labelled plate crops (`labels.csv`: file,state,plate).
+    #[arg(long, default_value = "../shared/data/us-plate-crops")]
+    crops: PathBuf,
+    /// Labelled street scenes (`NAME.jpg` with `NAME.txt`).
+    #[arg(long, default_value = "../shared/data/us-scenes-dev")]
+    scenes: PathBuf,
+    /// Threads (default: every core).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+/// Accuracy of the built-in recogniser on labelled real images, validation and training splits
+/// apart (`images/models/splits.json`).
+pub fn accuracy(args: AccuracyBenchArgs) -> anyhow::Result<()> {
+    use alpr_images::recognize::evaluate::{evaluate_crops, evaluate_scenes};
+    let recognizer = PlateRecognizer::embedded().context("loading the recogniser")?;
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let crops = evaluate_crops(&recognizer, &args.crops, threads)?;
+    let scenes = evaluate_scenes(&recognizer, &args.scenes, threads)?;
+    println!(
+        "{}",
+        json!({ "bench": "accuracy", "crops": crops, "scenes": scenes })
+    );
+    Ok(())
+}

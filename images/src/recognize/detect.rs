@@ -1,0 +1,125 @@
+//! Finding plates: the frame scaled into the detector's input, and its heat map turned into boxes.
+
+use fast_image_resize::images::{Image, ImageRef};
+use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+use image::RgbImage;
+
+use super::models::{DETECTOR_H, DETECTOR_STRIDE, DETECTOR_W, Output, normalise};
+
+/// A plate the detector found, in the frame's pixels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Detection {
+    pub x: f32,
+    pub y: f32,
+    pub w: f32,
+    pub h: f32,
+    pub score: f32,
+}
+
+/// The smallest heat a plate centre may have to be kept.
+pub const MIN_SCORE: f32 = 0.3;
+const MAX_PLATES: usize = 8;
+
+/// The frame scaled to fit the detector's input (top left, the rest black), as the network
+/// takes it, and the scale used.
+pub fn letterbox(image: &RgbImage, resizer: &mut Resizer) -> Result<(Vec<f32>, f32), String> {
+    let (w, h) = image.dimensions();
+    let scale = (DETECTOR_W as f32 / w as f32).min(DETECTOR_H as f32 / h as f32);
+    let nw = ((w as f32 * scale).round() as u32).clamp(1, DETECTOR_W as u32);
+    let nh = ((h as f32 * scale).round() as u32).clamp(1, DETECTOR_H as u32);
+    let src = ImageRef::new(w, h, image.as_raw(), PixelType::U8x3).map_err(|e| e.to_string())?;
+    let mut dst = Image::new(nw, nh, PixelType::U8x3);
+    let options =
+        ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear));
+    resizer
+        .resize(&src, &mut dst, &options)
+        .map_err(|e| e.to_string())?;
+    let plane = DETECTOR_W * DETECTOR_H;
+    let mut input = vec![normalise(0); 3 * plane];
+    let pixels = dst.buffer();
+    for y in 0..nh as usize {
+        for x in 0..nw as usize {
+            let i = (y * nw as usize + x) * 3;
+            let o = y * DETECTOR_W + x;
+            input[o] = normalise(pixels[i]);
+            input[plane + o] = normalise(pixels[i + 1]);
+            input[2 * plane + o] = normalise(pixels[i + 2]);
+        }
+    }
+    Ok((input, scale))
+}
+
+fn sigmoid(v: f32) -> f32 {
+    1.0 / (1.0 + (-v).exp())
+}
+
+/// Plate boxes from the detector's output `[1, 5, H, W]`: local maxima of the heat map, their
+/// offsets and sizes, scaled back to the frame and clipped to it.
+pub fn decode(out: &Output, scale: f32, frame_w: u32, frame_h: u32) -> Vec<Detection> {
+    let [_, c, gh, gw] = out.shape[..] else {
+        return Vec::new();
+    };
+    if c < 5 {
+        return Vec::new();
+    }
+    let plane = gh * gw;
+    let at = |ch: usize, y: usize, x: usize| out.values[ch * plane + y * gw + x];
+    let heat = |y: usize, x: usize| sigmoid(at(0, y, x));
+    let mut peaks = Vec::new();
+    for y in 0..gh {
+        for x in 0..gw {
+            let v = heat(y, x);
+            if v < MIN_SCORE {
+                continue;
+            }
+            let mut is_peak = true;
+            for ny in y.saturating_sub(1)..(y + 2).min(gh) {
+                for nx in x.saturating_sub(1)..(x + 2).min(gw) {
+                    if (ny, nx) != (y, x) && heat(ny, nx) > v {
+                        is_peak = false;
+                    }
+                }
+            }
+            if is_peak {
+                peaks.push((v, y, x));
+            }
+        }
+    }
+    peaks.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let stride = DETECTOR_STRIDE as f32;
+    let mut boxes: Vec<Detection> = Vec::new();
+    for (score, y, x) in peaks {
+        let cx = (x as f32 + at(1, y, x)) * stride / scale;
+        let cy = (y as f32 + at(2, y, x)) * stride / scale;
+        let w = at(3, y, x).clamp(-4.0, 6.0).exp() * stride / scale;
+        let h = at(4, y, x).clamp(-4.0, 6.0).exp() * stride / scale;
+        let x0 = (cx - w / 2.0).clamp(0.0, frame_w as f32);
+        let y0 = (cy - h / 2.0).clamp(0.0, frame_h as f32);
+        let x1 = (cx + w / 2.0).clamp(0.0, frame_w as f32);
+        let y1 = (cy + h / 2.0).clamp(0.0, frame_h as f32);
+        let d = Detection {
+            x: x0,
+            y: y0,
+            w: x1 - x0,
+            h: y1 - y0,
+            score,
+        };
+        if d.w < 4.0 || d.h < 3.0 || boxes.iter().any(|b| iou(b, &d) > 0.3) {
+            continue;
+        }
+        boxes.push(d);
+        if boxes.len() == MAX_PLATES {
+            break;
+        }
+    }
+    boxes
+}
+
+/// Intersection over union of two boxes.
+pub fn iou(a: &Detection, b: &Detection) -> f32 {
+    let iw = ((a.x + a.w).min(b.x + b.w) - a.x.max(b.x)).max(0.0);
+    let ih = ((a.y + a.h).min(b.y + b.h) - a.y.max(b.y)).max(0.0);
+    let inter = iw * ih;
+    let union = a.w * a.h + b.w * b.h - inter;
+    if union <= 0.0 { 0.0 } else { inter / union }
+}

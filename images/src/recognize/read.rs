@@ -1,0 +1,189 @@
+//! Reading a plate: its box cut from the frame for the reader and the state model, and the
+//! reader's per-column character scores turned into text, confidences and alternatives.
+
+use fast_image_resize::images::{Image, ImageRef};
+use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+use image::RgbImage;
+
+use super::detect::Detection;
+use super::models::{CHARSET, Output, STATES, normalise};
+
+/// The plate's box resampled to `w` x `h` RGB pixels.
+pub fn cut(
+    image: &RgbImage,
+    plate: &Detection,
+    w: u32,
+    h: u32,
+    resizer: &mut Resizer,
+) -> Result<Vec<u8>, String> {
+    let (fw, fh) = image.dimensions();
+    let src = ImageRef::new(fw, fh, image.as_raw(), PixelType::U8x3).map_err(|e| e.to_string())?;
+    let mut dst = Image::new(w, h, PixelType::U8x3);
+    let options = ResizeOptions::new()
+        .resize_alg(ResizeAlg::Convolution(FilterType::Bilinear))
+        .crop(
+            f64::from(plate.x),
+            f64::from(plate.y),
+            f64::from(plate.w.max(1.0)),
+            f64::from(plate.h.max(1.0)),
+        );
+    resizer
+        .resize(&src, &mut dst, &options)
+        .map_err(|e| e.to_string())?;
+    Ok(dst.into_vec())
+}
+
+/// Grey, as the reader was trained (ITU-R 601 luma).
+pub fn grey_input(rgb: &[u8]) -> Vec<f32> {
+    rgb.chunks_exact(3)
+        .map(|p| {
+            let l = 0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2]);
+            normalise(l as u8)
+        })
+        .collect()
+}
+
+/// Planar RGB, as the state model was trained.
+pub fn rgb_input(rgb: &[u8]) -> Vec<f32> {
+    let n = rgb.len() / 3;
+    let mut out = vec![0.0; rgb.len()];
+    for (i, p) in rgb.chunks_exact(3).enumerate() {
+        out[i] = normalise(p[0]);
+        out[n + i] = normalise(p[1]);
+        out[2 * n + i] = normalise(p[2]);
+    }
+    out
+}
+
+fn softmax(logits: &mut [f32]) {
+    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0.0;
+    for v in logits.iter_mut() {
+        *v = (*v - max).exp();
+        sum += *v;
+    }
+    for v in logits.iter_mut() {
+        *v /= sum;
+    }
+}
+
+/// Text as read, each character's confidence, and where a second choice was close.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextReading {
+    pub text: String,
+    pub char_confidences: Vec<f32>,
+    /// For each character: the runner-up character and its probability, when there is one.
+    runners_up: Vec<Option<(char, f32)>>,
+}
+
+impl TextReading {
+    /// The product of the characters' confidences: the chance the whole text is right.
+    pub fn confidence(&self) -> f32 {
+        if self.text.is_empty() {
+            return 0.0;
+        }
+        self.char_confidences.iter().product()
+    }
+
+    /// Other texts the plate may carry, most likely first: the runner-up at one or two of the
+    /// least sure characters.
+    pub fn alternatives(&self, max: usize) -> Vec<(String, f32)> {
+        let base = self.confidence();
+        let chars: Vec<char> = self.text.chars().collect();
+        let mut singles: Vec<(usize, char, f32)> = Vec::new();
+        for (i, r) in self.runners_up.iter().enumerate() {
+            if let (Some((c, p)), Some(&own)) = (r, self.char_confidences.get(i))
+                && *p > 0.02
+                && own > 0.0
+            {
+                singles.push((i, *c, base / own * p));
+            }
+        }
+        singles.sort_by(|a, b| b.2.total_cmp(&a.2));
+        let mut out: Vec<(String, f32)> = Vec::new();
+        let with = |subs: &[(usize, char)]| -> String {
+            let mut c = chars.clone();
+            for &(i, ch) in subs {
+                if let Some(slot) = c.get_mut(i) {
+                    *slot = ch;
+                }
+            }
+            c.into_iter().collect()
+        };
+        for &(i, c, p) in &singles {
+            out.push((with(&[(i, c)]), p));
+        }
+        for (a, &(i, c, p)) in singles.iter().enumerate() {
+            for &(j, d, q) in singles.iter().skip(a + 1) {
+                if i != j {
+                    let own = self.char_confidences.get(i).copied().unwrap_or(1.0).max(1e-6);
+                    out.push((with(&[(i, c), (j, d)]), p * q / (base / own).max(1e-6)));
+                }
+            }
+        }
+        out.sort_by(|a, b| b.1.total_cmp(&a.1));
+        out.dedup_by(|a, b| a.0 == b.0);
+        out.retain(|(t, _)| *t != self.text);
+        out.truncate(max);
+        out
+    }
+}
+
+/// Greedy CTC decoding of the reader's output `[1, classes, 1, T]`: the best class per column,
+/// repeats merged, blanks dropped. A character's confidence is its best column's probability.
+pub fn decode_text(out: &Output) -> TextReading {
+    let mut reading = TextReading {
+        text: String::new(),
+        char_confidences: Vec::new(),
+        runners_up: Vec::new(),
+    };
+    let [_, classes, _, steps] = out.shape[..] else {
+        return reading;
+    };
+    let mut prev = 0usize;
+    for t in 0..steps {
+        let mut p: Vec<f32> = (0..classes).map(|c| out.values[c * steps + t]).collect();
+        softmax(&mut p);
+        let (best, best_p) = argmax(&p);
+        if best != 0 && best <= CHARSET.len() {
+            let runner = p
+                .iter()
+                .enumerate()
+                .filter(|&(c, _)| c != best && c != 0 && c <= CHARSET.len())
+                .max_by(|a, b| a.1.total_cmp(b.1))
+                .map(|(c, &q)| (char::from(CHARSET[c - 1]), q));
+            if best != prev {
+                reading.text.push(char::from(CHARSET[best - 1]));
+                reading.char_confidences.push(best_p);
+                reading.runners_up.push(runner);
+            } else if let Some(last) = reading.char_confidences.last_mut()
+                && best_p > *last
+            {
+                *last = best_p;
+                if let Some(r) = reading.runners_up.last_mut() {
+                    *r = runner;
+                }
+            }
+        }
+        prev = best;
+    }
+    reading
+}
+
+fn argmax(p: &[f32]) -> (usize, f32) {
+    p.iter()
+        .copied()
+        .enumerate()
+        .fold((0, f32::NEG_INFINITY), |acc, (i, v)| if v > acc.1 { (i, v) } else { acc })
+}
+
+/// The state model's best guess and its probability.
+pub fn decode_state(out: &Output) -> Option<(&'static str, f32)> {
+    let mut p = out.values.clone();
+    if p.len() != STATES.len() {
+        return None;
+    }
+    softmax(&mut p);
+    let (best, prob) = argmax(&p);
+    STATES.get(best).map(|s| (*s, prob))
+}

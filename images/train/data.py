@@ -1,0 +1,150 @@
+"""The real images in ../shared/data (never copied into the repository), their fixed splits, and
+the augmentations that turn a plate into many camera-like samples.
+
+Splits are by a hash of the file name, so they never change as code changes:
+- plate crops: one in five is validation (never trained on);
+- dev scenes: one in four is held out (never trained on, never tuned on).
+"""
+
+import csv
+import hashlib
+import io
+import os
+import random
+
+import numpy as np
+from PIL import Image, ImageFilter, ImageOps
+
+CHARSET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+STATES = ["ak", "al", "ar", "az", "ca", "co", "ct", "dc", "de", "fl", "ga", "hi", "ia", "id",
+          "il", "in", "ks", "ky", "la", "ma", "md", "me", "mi", "mn", "mo", "ms", "mt", "nc",
+          "nd", "ne", "nh", "nj", "nm", "nv", "ny", "oh", "ok", "or", "pa", "ri", "sc", "sd",
+          "tn", "tx", "ut", "va", "vt", "wa", "wi", "wv", "wy"]
+
+# What the reader sees: a plate, grey, 32 x 128. What the state model sees: colour, 48 x 96.
+READER_H, READER_W = 32, 128
+STATE_H, STATE_W = 48, 96
+
+
+def shared_data():
+    here = os.path.dirname(os.path.abspath(__file__))
+    root = os.environ.get("ALPR_SHARED_DATA", os.path.join(here, "..", "..", "..", "shared", "data"))
+    return os.path.abspath(root)
+
+
+def bucket(name, n):
+    return int(hashlib.sha1(name.encode()).hexdigest()[:8], 16) % n
+
+
+def is_val_crop(file):
+    return bucket(file, 5) == 0
+
+
+def is_holdout_scene(file):
+    return bucket(file, 4) == 0
+
+
+def crops():
+    """(path, state, plate) for every labelled crop."""
+    d = os.path.join(shared_data(), "us-plate-crops")
+    out = []
+    with open(os.path.join(d, "labels.csv")) as f:
+        for row in csv.DictReader(f):
+            out.append((os.path.join(d, row["file"]), row["state"].lower(), row["plate"].upper()))
+    return out
+
+
+def scenes():
+    """(path, [(x, y, w, h, plate)]) for every dev scene."""
+    d = os.path.join(shared_data(), "us-scenes-dev")
+    out = []
+    for name in sorted(os.listdir(d)):
+        if not name.endswith(".txt"):
+            continue
+        boxes, image = [], None
+        for line in open(os.path.join(d, name)):
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) < 6:
+                continue
+            image = parts[0]
+            x, y, w, h = map(int, parts[1:5])
+            boxes.append((x, y, w, h, parts[5].upper()))
+        if image:
+            out.append((os.path.join(d, image), boxes))
+    return out
+
+
+def synthetic(dirpath):
+    """(path, state, plate) for plates rendered by `alpr render plates`."""
+    out = []
+    with open(os.path.join(dirpath, "labels.csv")) as f:
+        for row in csv.DictReader(f):
+            out.append((os.path.join(dirpath, row["file"]), row["state"].lower(),
+                        row["plate"].upper()))
+    return out
+
+
+def quad_from_box(w, h, rng, jitter):
+    """The corners of a plate box as a detector might give them: shifted, scaled, skewed."""
+    dx, dy = jitter * w, jitter * 1.6 * h
+    sx = rng.uniform(-dx, dx)
+    sy = rng.uniform(-dy, dy)
+    grow_x = rng.uniform(-0.6 * dx, 1.2 * dx)
+    grow_y = rng.uniform(-0.6 * dy, 1.2 * dy)
+    x0, y0, x1, y1 = -grow_x + sx, -grow_y + sy, w + grow_x + sx, h + grow_y + sy
+    tilt = rng.uniform(-0.06, 0.06) * h
+    skew = rng.uniform(-0.08, 0.08) * h
+    pts = [(x0 + skew, y0 - tilt), (x0 - skew, y1 - tilt), (x1 - skew, y1 + tilt),
+           (x1 + skew, y0 + tilt)]
+    return [c for p in pts for c in p]
+
+
+def augment(img, rng, out_w, out_h, jitter=0.06, small=True):
+    """One camera-like sample of a tight plate image, resized to out_w x out_h."""
+    w, h = img.size
+    quad = quad_from_box(w, h, rng, jitter)
+    # Camera plates are often small: read a low-resolution copy some of the time.
+    if small and rng.random() < 0.6:
+        tw = int(rng.uniform(45, 140))
+        th = max(8, int(tw * h / w * rng.uniform(0.85, 1.15)))
+        img = img.transform((tw, th), Image.QUAD, quad, Image.BILINEAR, fillcolor=rand_fill(rng))
+    else:
+        img = img.transform((out_w * 2, out_h * 2), Image.QUAD, quad, Image.BILINEAR,
+                            fillcolor=rand_fill(rng))
+    if rng.random() < 0.3:
+        img = img.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.2)))
+    if rng.random() < 0.4:
+        buf = io.BytesIO()
+        img.save(buf, "JPEG", quality=int(rng.uniform(25, 90)))
+        img = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+    img = img.resize((out_w, out_h), Image.BILINEAR)
+    a = np.asarray(img, np.float32)
+    # Exposure, contrast and colour cast of a camera at day and night.
+    a = a * rng.uniform(0.6, 1.4) + rng.uniform(-40, 40)
+    a = a * rng.uniform(0.85, 1.15, size=3)
+    if rng.random() < 0.15:
+        a = a.mean(axis=2, keepdims=True).repeat(3, axis=2)
+    a = a + rng.normal(0, rng.uniform(0, 8), a.shape)
+    return np.clip(a, 0, 255).astype(np.uint8)
+
+
+def rand_fill(rng):
+    return tuple(int(v) for v in rng.integers(0, 255, 3))
+
+
+def load_rgb(path):
+    return Image.open(path).convert("RGB")
+
+
+def scene_plate(path, box, pad=0.0):
+    x, y, w, h, _ = box
+    img = load_rgb(path)
+    return img.crop((x - pad * w, y - pad * h, x + w + pad * w, y + h + pad * h))
+
+
+def to_gray(a):
+    return (a[..., 0] * 0.299 + a[..., 1] * 0.587 + a[..., 2] * 0.114).astype(np.uint8)
+
+
+def encode_text(text):
+    return [CHARSET.index(c) + 1 for c in text if c in CHARSET]

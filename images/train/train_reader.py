@@ -1,0 +1,259 @@
+"""Trains the plate reader (characters, CTC) or the state-of-issue classifier, and exports it.
+
+    python train_reader.py reader --synthetic DIR --out ../models/reader.onnx
+    python train_reader.py state  --synthetic DIR --out ../models/state.onnx
+
+Trains on the training split of the real crops, the plates of the training scenes and the
+synthetic plates; reports accuracy on the crops' validation split and the held-out scenes.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+import data as D
+import nets as N
+
+NUM_CLASSES = len(D.CHARSET) + 1  # CTC blank is class 0
+
+
+def reader_net():
+    return [
+        N.conv("c1", "input", 1, 16, stride=2), N.conv("c2", "c1", 16, 32),
+        N.maxpool("p2", "c2", 2),
+        N.conv("c3", "p2", 32, 64), N.conv("c4", "c3", 64, 64), N.maxpool("p3", "c4", (2, 1)),
+        N.conv("c5", "p3", 64, 96), N.conv("c6", "c5", 96, 96),
+        N.conv("c7", "c6", 96, 160, k=(4, 1), pad=(0, 0)),
+        N.conv("logits", "c7", 160, NUM_CLASSES, k=1, bn=False, act=None),
+    ]
+
+
+def state_net():
+    return [
+        N.conv("c1", "input", 3, 16, stride=2), N.conv("c2", "c1", 16, 32),
+        N.maxpool("p2", "c2", 2),
+        N.conv("c3", "p2", 32, 64), N.maxpool("p3", "c3", 2),
+        N.conv("c4", "p3", 64, 96), N.conv("c5", "c4", 96, 128),
+        N.global_pool("g", "c5"),
+        N.conv("fc", "g", 128, 128, k=1, bn=False),
+        N.conv("logits", "fc", 128, len(D.STATES), k=1, bn=False, act=None),
+    ]
+
+
+def sources(kind, synthetic_dirs):
+    """(loader, state, plate) of every training plate, real first."""
+    out = []
+    for path, state, plate in D.crops():
+        if not D.is_val_crop(os.path.basename(path)):
+            out.append((("file", path), state, plate, "real"))
+    if kind == "reader":
+        for path, boxes in D.scenes():
+            if D.is_holdout_scene(os.path.basename(path)):
+                continue
+            for b in boxes:
+                out.append((("scene", path, b), None, b[4], "real"))
+    for d in synthetic_dirs:
+        for path, state, plate in D.synthetic(d):
+            out.append((("file", path), state, plate, "synthetic"))
+    return out
+
+
+def load(src):
+    if src[0] == "file":
+        return D.load_rgb(src[1])
+    return D.scene_plate(src[1], src[2])
+
+
+def make_samples(args):
+    kind, items, seed, copies = args
+    rng = np.random.default_rng(seed)
+    xs, ys = [], []
+    for src, state, plate in items:
+        img = load(src)
+        for _ in range(copies):
+            if kind == "reader":
+                a = D.augment(img, rng, D.READER_W, D.READER_H)
+                xs.append(D.to_gray(a)[..., None])
+                ys.append(plate)
+            else:
+                a = D.augment(img, rng, D.STATE_W, D.STATE_H, jitter=0.04)
+                xs.append(a)
+                ys.append(D.STATES.index(state))
+    return np.stack(xs), ys
+
+
+def build_pool(kind, items, copies, seed, workers=2):
+    chunks = [items[i:i + 64] for i in range(0, len(items), 64)]
+    jobs = [(kind, [(s, st, p) for s, st, p, _ in c], seed * 100003 + i, copies)
+            for i, c in enumerate(chunks)]
+    xs, ys = [], []
+    with ProcessPoolExecutor(workers) as ex:
+        for x, y in ex.map(make_samples, jobs):
+            xs.append(x)
+            ys += y
+    return np.concatenate(xs), ys
+
+
+def eval_images(kind):
+    """The crops' validation split and the held-out scenes' plates, unaugmented."""
+    sets = {"crops-val": [], "scenes-holdout": []}
+    for path, state, plate in D.crops():
+        if D.is_val_crop(os.path.basename(path)):
+            sets["crops-val"].append((D.load_rgb(path), state, plate))
+    if kind == "reader":
+        for path, boxes in D.scenes():
+            if D.is_holdout_scene(os.path.basename(path)):
+                for b in boxes:
+                    sets["scenes-holdout"].append((D.scene_plate(path, b), None, b[4]))
+    return {k: v for k, v in sets.items() if v}
+
+
+def prep(kind, img):
+    if kind == "reader":
+        a = np.asarray(img.resize((D.READER_W, D.READER_H), D.Image.BILINEAR), np.float32)
+        return D.to_gray(a)[..., None]
+    return np.asarray(img.resize((D.STATE_W, D.STATE_H), D.Image.BILINEAR), np.uint8)
+
+
+def greedy(logits):
+    best = logits.argmax(-1)
+    out = []
+    for row in best:
+        s, prev = [], 0
+        for k in row:
+            if k != prev and k != 0:
+                s.append(D.CHARSET[k - 1])
+            prev = k
+        out.append("".join(s))
+    return out
+
+
+def labels(ys, max_len=12):
+    y = np.zeros((len(ys), max_len), np.int32)
+    pad = np.ones((len(ys), max_len), np.float32)
+    for i, t in enumerate(ys):
+        e = D.encode_text(t)[:max_len]
+        y[i, :len(e)] = e
+        pad[i, :len(e)] = 0
+    return y, pad
+
+
+def normalise(x):
+    return (x.astype(np.float32) - 127.5) / 64.0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("kind", choices=["reader", "state"])
+    ap.add_argument("--synthetic", action="append", default=[])
+    ap.add_argument("--copies", type=int, default=24, help="augmented samples per real plate")
+    ap.add_argument("--synthetic-copies", type=int, default=1)
+    ap.add_argument("--epochs", type=int, default=6)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--report", help="write the accuracy figures here (JSON)")
+    a = ap.parse_args()
+
+    kind = a.kind
+    net = reader_net() if kind == "reader" else state_net()
+    items = sources(kind, a.synthetic)
+    real = [i for i in items if i[3] == "real"]
+    synth = [i for i in items if i[3] == "synthetic"]
+    t0 = time.time()
+    xr, yr = build_pool(kind, real, a.copies, a.seed)
+    pools = [(xr, yr)]
+    if synth:
+        pools.append(build_pool(kind, synth, a.synthetic_copies, a.seed + 7))
+    x = np.concatenate([p[0] for p in pools])
+    y = sum((p[1] for p in pools), [])
+    print(f"{kind}: {len(real)} real plates, {len(synth)} synthetic, {len(x)} samples "
+          f"({time.time() - t0:.0f} s)", flush=True)
+
+    params, state = N.init(net, a.seed)
+    steps = a.epochs * (len(x) // a.batch)
+    sched = optax.warmup_cosine_decay_schedule(0.0, a.lr, min(500, steps // 10), steps, a.lr / 50)
+    opt = optax.adamw(sched, weight_decay=1e-4)
+    opt_state = opt.init(params)
+
+    def loss_fn(p, s, xb, yb, ypad):
+        (o,), ns = N.forward(net, p, s, xb, True, ["logits"])
+        if kind == "reader":
+            lg = o[:, 0]
+            loss = optax.ctc_loss(lg, jnp.zeros(lg.shape[:2]), yb, ypad).mean()
+        else:
+            lg = o[:, 0, 0]
+            loss = optax.softmax_cross_entropy_with_integer_labels(lg, yb).mean()
+        return loss, ns
+
+    @jax.jit
+    def step(p, s, o, xb, yb, ypad):
+        (loss, ns), g = jax.value_and_grad(loss_fn, has_aux=True)(p, s, xb, yb, ypad)
+        u, o = opt.update(g, o, p)
+        return optax.apply_updates(p, u), ns, o, loss
+
+    @jax.jit
+    def infer(p, s, xb):
+        (o,), _ = N.forward(net, p, s, xb, False, ["logits"])
+        return o
+
+    evals = eval_images(kind)
+
+    def evaluate():
+        res = {}
+        for name, rows in evals.items():
+            xb = normalise(np.stack([prep(kind, img) for img, _, _ in rows]))
+            o = np.asarray(infer(params, state, jnp.asarray(xb)))
+            if kind == "reader":
+                got = greedy(o[:, 0])
+                ok = sum(g == t for g, (_, _, t) in zip(got, rows))
+                ok0 = sum(g.replace("O", "0") == t.replace("O", "0") for g, (_, _, t) in zip(got, rows))
+                res[name] = {"n": len(rows), "exact": ok / len(rows), "exact_o0": ok0 / len(rows)}
+                res[name]["errors"] = [(t, g) for g, (_, _, t) in zip(got, rows) if g != t][:40]
+            else:
+                got = o[:, 0, 0].argmax(-1)
+                ok = sum(D.STATES[g] == st for g, (_, st, _) in zip(got, rows))
+                res[name] = {"n": len(rows), "state": ok / len(rows)}
+        return res
+
+    rng = np.random.default_rng(a.seed)
+    n = len(x)
+    t0 = time.time()
+    for epoch in range(a.epochs):
+        order = rng.permutation(n)
+        losses = []
+        for i in range(0, n - a.batch + 1, a.batch):
+            idx = order[i:i + a.batch]
+            xb = normalise(x[idx])
+            if kind == "reader":
+                yb, ypad = labels([y[j] for j in idx])
+            else:
+                yb, ypad = np.array([y[j] for j in idx], np.int32), np.zeros(1)
+            params, state, opt_state, loss = step(params, state, opt_state, jnp.asarray(xb),
+                                                  jnp.asarray(yb), jnp.asarray(ypad))
+            losses.append(float(loss))
+        res = evaluate()
+        brief = {k: {m: v for m, v in r.items() if m != "errors"} for k, r in res.items()}
+        print(f"epoch {epoch + 1}/{a.epochs} loss {np.mean(losses):.4f} {brief} "
+              f"({time.time() - t0:.0f} s)", flush=True)
+
+    shape = [1, 1, D.READER_H, D.READER_W] if kind == "reader" else [1, 3, D.STATE_H, D.STATE_W]
+    N.to_onnx(net, params, state, shape, ["logits"], a.out,
+              f"alpr-images {kind}; input {shape} NCHW, (pixel - 127.5) / 64")
+    if a.report:
+        with open(a.report, "w") as f:
+            json.dump(res, f, indent=1)
+    print(json.dumps(res, indent=1)[:3000])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
