@@ -10,6 +10,7 @@ mod image_store;
 mod observation;
 pub mod recognize;
 pub mod smart_camera;
+pub mod source;
 
 pub use frame::{Frame, Recognizer, RecognizerError};
 pub use image_store::{ImageFormat, ImageRef, ImageStore, ImageStoreError};
