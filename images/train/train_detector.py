@@ -47,7 +47,8 @@ def detector_net():
 
 
 def fit_scale(w, h):
-    return min(IN_W / w, IN_H / h)
+    # Never enlarged: a small image is usually a close-up (as in the appliance).
+    return min(IN_W / w, IN_H / h, 1.0)
 
 
 def paste_plate(canvas, boxes, plate_img, rng):

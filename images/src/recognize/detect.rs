@@ -16,15 +16,48 @@ pub struct Detection {
     pub score: f32,
 }
 
+impl Detection {
+    /// The box grown by `share` of its width on each side and 1.6 times that of its height,
+    /// clipped to the frame.
+    pub fn grown(&self, share: f32, frame_w: u32, frame_h: u32) -> Self {
+        let (dx, dy) = (share * self.w, share * 1.6 * self.h);
+        let x0 = (self.x - dx).max(0.0);
+        let y0 = (self.y - dy).max(0.0);
+        let x1 = (self.x + self.w + dx).min(frame_w as f32);
+        let y1 = (self.y + self.h + dy).min(frame_h as f32);
+        Self {
+            x: x0,
+            y: y0,
+            w: (x1 - x0).max(1.0),
+            h: (y1 - y0).max(1.0),
+            score: self.score,
+        }
+    }
+
+    /// x, y, width, height in whole pixels.
+    pub fn rounded(&self) -> [u32; 4] {
+        [
+            self.x.round() as u32,
+            self.y.round() as u32,
+            self.w.round() as u32,
+            self.h.round() as u32,
+        ]
+    }
+}
+
 /// The smallest heat a plate centre may have to be kept.
 pub const MIN_SCORE: f32 = 0.3;
 const MAX_PLATES: usize = 8;
 
-/// The frame scaled to fit the detector's input (top left, the rest black), as the network
-/// takes it, and the scale used.
+/// The frame scaled to fit the detector's input (top left, the rest black; never enlarged), as
+/// the network takes it, and the scale used.
 pub fn letterbox(image: &RgbImage, resizer: &mut Resizer) -> Result<(Vec<f32>, f32), String> {
     let (w, h) = image.dimensions();
-    let scale = (DETECTOR_W as f32 / w as f32).min(DETECTOR_H as f32 / h as f32);
+    // Small images are not enlarged: the detector knows plates up to about a quarter of its
+    // input's width, and a small image is usually a close-up.
+    let scale = (DETECTOR_W as f32 / w as f32)
+        .min(DETECTOR_H as f32 / h as f32)
+        .min(1.0);
     let nw = ((w as f32 * scale).round() as u32).clamp(1, DETECTOR_W as u32);
     let nh = ((h as f32 * scale).round() as u32).clamp(1, DETECTOR_H as u32);
     let src = ImageRef::new(w, h, image.as_raw(), PixelType::U8x3).map_err(|e| e.to_string())?;
