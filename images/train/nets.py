@@ -129,8 +129,9 @@ def to_onnx(net, params, state, input_shape, outputs, path, doc):
     from onnx import TensorProto, helper, numpy_helper
 
     nhwc = [input_shape[0], input_shape[2], input_shape[3], input_shape[1]]
-    outs, _ = forward(net, params, state, jnp.zeros(nhwc), False, outputs)
-    shapes = {o: [v.shape[0], v.shape[3], v.shape[1], v.shape[2]] for o, v in zip(outputs, outs)}
+    every = [n["name"] for n in net]
+    outs, _ = forward(net, params, state, jnp.zeros(nhwc), False, every)
+    shapes = {o: [v.shape[0], v.shape[3], v.shape[1], v.shape[2]] for o, v in zip(every, outs)}
     nodes, inits = [], []
     for node in net:
         name, ins = node["name"], node["inputs"]
@@ -150,10 +151,16 @@ def to_onnx(net, params, state, input_shape, outputs, path, doc):
             nodes.append(helper.make_node("MaxPool", ins, [name], kernel_shape=list(node["k"]),
                                           strides=list(node["k"])))
         elif op == "upsample":
-            scales = numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), name + ".scales")
-            inits.append(scales)
-            nodes.append(helper.make_node("Resize", [ins[0], "", name + ".scales"], [name],
-                                          mode="nearest"))
+            # Nearest-neighbour doubling as reshapes and concatenations: tract runs these as
+            # plain copies, where its general Resize (and Expand) took a quarter of the
+            # detector's time.
+            _, c, h, w = shapes[ins[0]]
+            for suffix, shape in ((".s1", [1, c, h, 1, w, 1]), (".s3", [1, c, 2 * h, 2 * w])):
+                inits.append(numpy_helper.from_array(np.array(shape, np.int64), name + suffix))
+            nodes.append(helper.make_node("Reshape", [ins[0], name + ".s1"], [name + ".r1"]))
+            nodes.append(helper.make_node("Concat", [name + ".r1"] * 2, [name + ".c5"], axis=5))
+            nodes.append(helper.make_node("Concat", [name + ".c5"] * 2, [name + ".c3"], axis=3))
+            nodes.append(helper.make_node("Reshape", [name + ".c3", name + ".s3"], [name]))
         elif op == "concat":
             nodes.append(helper.make_node("Concat", ins, [name], axis=1))
         elif op == "gap":
