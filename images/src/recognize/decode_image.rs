@@ -21,7 +21,9 @@ pub enum DecodeError {
     Empty,
     #[error("not an image format the recogniser reads (JPEG or PNG)")]
     UnknownFormat,
-    #[error("the image is {width}x{height} pixels; the recogniser takes at most {MAX_SIDE} on a side")]
+    #[error(
+        "the image is {width}x{height} pixels; the recogniser takes at most {MAX_SIDE} on a side"
+    )]
     TooLarge { width: u32, height: u32 },
     #[error("the image is corrupt: {0}")]
     Corrupt(String),

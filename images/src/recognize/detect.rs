@@ -34,6 +34,15 @@ impl Detection {
         }
     }
 
+    /// The box moved by `dx`, `dy` pixels, kept inside the frame.
+    pub fn shifted(&self, dx: f32, dy: f32, frame_w: u32, frame_h: u32) -> Self {
+        Self {
+            x: (self.x + dx).clamp(0.0, (frame_w as f32 - self.w).max(0.0)),
+            y: (self.y + dy).clamp(0.0, (frame_h as f32 - self.h).max(0.0)),
+            ..*self
+        }
+    }
+
     /// x, y, width, height in whole pixels.
     pub fn rounded(&self) -> [u32; 4] {
         [
@@ -62,8 +71,7 @@ pub fn letterbox(image: &RgbImage, resizer: &mut Resizer) -> Result<(Vec<f32>, f
     let nh = ((h as f32 * scale).round() as u32).clamp(1, DETECTOR_H as u32);
     let src = ImageRef::new(w, h, image.as_raw(), PixelType::U8x3).map_err(|e| e.to_string())?;
     let mut dst = Image::new(nw, nh, PixelType::U8x3);
-    let options =
-        ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear));
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear));
     resizer
         .resize(&src, &mut dst, &options)
         .map_err(|e| e.to_string())?;

@@ -246,7 +246,11 @@ fn scene_labels(dir: &Path) -> Result<Vec<Scene>, EvaluateError> {
             let [image, x, y, w, h, plate] = parts[..] else {
                 return Err(bad("expected file, x, y, w, h, plate separated by tabs"));
             };
-            let num = |v: &str| v.trim().parse::<f32>().map_err(|_| bad("a box value is not a number"));
+            let num = |v: &str| {
+                v.trim()
+                    .parse::<f32>()
+                    .map_err(|_| bad("a box value is not a number"))
+            };
             scene.image = image.to_string();
             scene.boxes.push((
                 Detection {
@@ -323,7 +327,9 @@ pub fn evaluate_scenes(
                     c[1] += usize::from(text == plate);
                     c[2] += usize::from(o0(text) == o0(plate));
                     if text != plate && scores.wrong.len() < 40 {
-                        scores.wrong.push((s.image.clone(), plate.clone(), text.clone()));
+                        scores
+                            .wrong
+                            .push((s.image.clone(), plate.clone(), text.clone()));
                     }
                 }
                 _ => {

@@ -33,6 +33,10 @@ const ALTERNATIVES: usize = 5;
 /// much of its height): detections run a little tight, and the reader was trained on boxes from
 /// a little tight to a little loose.
 const READ_MARGIN: f32 = 0.04;
+/// A first reading this sure is kept without trying other boxes.
+const SURE: f32 = 0.9;
+/// Other boxes tried for an unsure reading: margin, and shift down as a share of the height.
+const RETRIES: [(f32, f32); 4] = [(0.0, 0.0), (0.08, 0.0), (0.04, -0.05), (0.04, 0.05)];
 
 /// One plate found in an image.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -108,8 +112,7 @@ impl PlateRecognizer {
                 .map_err(|e| RecognizeError(format!("detector: {e}")))?;
             let mut readings = Vec::new();
             for d in detect::decode(&out, scale, w, h) {
-                let around = d.grown(READ_MARGIN, w, h);
-                if let Some(mut r) = self.read_plate(image, &around, resizer)? {
+                if let Some(mut r) = self.read_detection(image, &d, resizer)? {
                     r.bbox = d.rounded();
                     r.detection_score = d.score;
                     readings.push(r);
@@ -117,6 +120,32 @@ impl PlateRecognizer {
             }
             Ok(readings)
         })
+    }
+
+    /// Reads a detected plate. When the first reading is unsure, the box is tried again a
+    /// little looser, tighter, higher and lower, and the surest reading kept: a detection off by
+    /// a few pixels cuts a character or lets in the plate's frame, and the reader's own
+    /// confidence tells which box fitted best.
+    fn read_detection(
+        &self,
+        image: &RgbImage,
+        d: &Detection,
+        resizer: &mut Resizer,
+    ) -> Result<Option<PlateReading>, RecognizeError> {
+        let (w, h) = image.dimensions();
+        let first_box = d.grown(READ_MARGIN, w, h);
+        let mut best = (self.read_text(image, &first_box, resizer)?, first_box);
+        let plausible = (3..=9).contains(&best.0.text.len());
+        if plausible && best.0.confidence() < SURE {
+            for (margin, shift) in RETRIES {
+                let around = d.grown(margin, w, h).shifted(0.0, shift * d.h, w, h);
+                let text = self.read_text(image, &around, resizer)?;
+                if text.confidence() > best.0.confidence() {
+                    best = (text, around);
+                }
+            }
+        }
+        self.reading(image, best.0, &best.1, resizer)
     }
 
     /// Reads the plate in a box already known (a crop that is all plate, or a detection).
@@ -134,13 +163,33 @@ impl PlateRecognizer {
         d: &Detection,
         resizer: &mut Resizer,
     ) -> Result<Option<PlateReading>, RecognizeError> {
+        let text = self.read_text(image, d, resizer)?;
+        self.reading(image, text, d, resizer)
+    }
+
+    fn read_text(
+        &self,
+        image: &RgbImage,
+        d: &Detection,
+        resizer: &mut Resizer,
+    ) -> Result<read::TextReading, RecognizeError> {
         let grey = read::cut(image, d, READER_W as u32, READER_H as u32, resizer)
             .map_err(RecognizeError)?;
         let out = self
             .nets
             .read(read::grey_input(&grey))
             .map_err(|e| RecognizeError(format!("reader: {e}")))?;
-        let text = read::decode_text(&out);
+        Ok(read::decode_text(&out))
+    }
+
+    /// The reading of a plate whose text is known: its state, confidences and alternatives.
+    fn reading(
+        &self,
+        image: &RgbImage,
+        text: read::TextReading,
+        d: &Detection,
+        resizer: &mut Resizer,
+    ) -> Result<Option<PlateReading>, RecognizeError> {
         if text.text.is_empty() {
             return Ok(None);
         }

@@ -116,7 +116,12 @@ impl TextReading {
         for (a, &(i, c, p)) in singles.iter().enumerate() {
             for &(j, d, q) in singles.iter().skip(a + 1) {
                 if i != j {
-                    let own = self.char_confidences.get(i).copied().unwrap_or(1.0).max(1e-6);
+                    let own = self
+                        .char_confidences
+                        .get(i)
+                        .copied()
+                        .unwrap_or(1.0)
+                        .max(1e-6);
                     out.push((with(&[(i, c), (j, d)]), p * q / (base / own).max(1e-6)));
                 }
             }
@@ -171,10 +176,10 @@ pub fn decode_text(out: &Output) -> TextReading {
 }
 
 fn argmax(p: &[f32]) -> (usize, f32) {
-    p.iter()
-        .copied()
-        .enumerate()
-        .fold((0, f32::NEG_INFINITY), |acc, (i, v)| if v > acc.1 { (i, v) } else { acc })
+    p.iter().copied().enumerate().fold(
+        (0, f32::NEG_INFINITY),
+        |acc, (i, v)| if v > acc.1 { (i, v) } else { acc },
+    )
 }
 
 /// The state model's best guess and its probability.
