@@ -7,10 +7,13 @@ set -euo pipefail
 # built extension (sqlite3); gpsd and gpsfake for the GPS tests (gpsd, gpsd-clients); pdftotext
 # for the tests that read back the PDFs the appliance writes (poppler-utils); the officer's screen
 # (Slint: fontconfig, the DejaVu fonts it embeds, Xvfb for the real window in tests) and the
-# audible alert (rodio through ALSA; sox measures what the tests capture).
+# audible alert (rodio through ALSA; sox measures what the tests capture); the fonts the
+# synthetic plate renderer draws with (images/src/synth/fonts.rs).
 packages=(build-essential pkg-config clang libclang-dev make patch sqlite3 ca-certificates
   gpsd gpsd-clients poppler-utils libfontconfig-dev fonts-dejavu-core xvfb xauth
-  libasound2-dev alsa-utils sox)
+  libasound2-dev alsa-utils sox
+  fonts-dejavu-extra fonts-liberation fonts-roboto-unhinted fonts-opendin fonts-urw-base35
+  fonts-freefont-ttf)
 
 missing=()
 for p in "${packages[@]}"; do

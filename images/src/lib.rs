@@ -11,6 +11,7 @@ mod observation;
 pub mod recognize;
 pub mod smart_camera;
 pub mod source;
+pub mod synth;
 
 pub use frame::{Frame, Recognizer, RecognizerError};
 pub use image_store::{ImageFormat, ImageRef, ImageStore, ImageStoreError};
