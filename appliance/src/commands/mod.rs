@@ -15,6 +15,7 @@ mod hq;
 mod member;
 mod policy;
 mod release;
+mod render;
 mod report;
 mod retention;
 mod run;
@@ -90,6 +91,9 @@ enum Command {
     /// Benchmarks: figures for the performance targets, one JSON line.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Synthetic plates and street frames (training data, the demo's camera).
+    #[command(subcommand)]
+    Render(render::RenderCommand),
 }
 
 impl Cli {
@@ -134,6 +138,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Canvass(cmd) => blocking(move || canvass::run(cmd)).await,
         Command::Release(cmd) => blocking(move || release::run(cmd)).await,
         Command::Report(cmd) => blocking(move || report::run(cmd)).await,
+        Command::Render(cmd) => blocking(move || render::run(cmd)).await,
     }
 }
 
