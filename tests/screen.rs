@@ -132,6 +132,7 @@ fn write_status(dir: &Path) {
             reads: 400,
             ..CameraStatsSnapshot::default()
         },
+        frame_cameras: Default::default(),
         gps: GpsState {
             receiver: alpr_gps::GpsStatusSnapshot {
                 source: "serial:/dev/ttyUSB0".into(),

@@ -87,6 +87,28 @@ pub struct CamerasConfig {
     /// Where smart cameras connect.
     #[serde(default = "default_listen")]
     pub listen: SocketAddr,
+    /// Ordinary cameras, whose frames go to the recogniser.
+    #[serde(default)]
+    pub frames: Vec<FrameCameraConfig>,
+}
+
+/// An ordinary camera: `{ name = "front", source = "http://..." }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrameCameraConfig {
+    /// The camera's name, as its reads are labelled.
+    pub name: String,
+    /// Where its frames come from: `v4l2:/dev/video0`, `http://[user:password@]host/path`,
+    /// `dir:/path?fps=10&loop=true` or `replay:/path/file.mjpeg?fps=10`.
+    pub source: String,
+}
+
+impl FrameCameraConfig {
+    pub fn spec(
+        &self,
+    ) -> Result<alpr_images::source::FrameSourceSpec, alpr_images::source::SourceError> {
+        self.source.parse()
+    }
 }
 
 fn default_listen() -> SocketAddr {
@@ -97,6 +119,7 @@ impl Default for CamerasConfig {
     fn default() -> Self {
         Self {
             listen: default_listen(),
+            frames: Vec::new(),
         }
     }
 }
@@ -301,6 +324,29 @@ impl Config {
                 ));
             }
         }
+        let mut names = std::collections::BTreeSet::new();
+        for camera in &self.cameras.frames {
+            let name_ok = !camera.name.is_empty()
+                && camera
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+            if !name_ok {
+                return Err(invalid(
+                    "cameras.frames",
+                    format!("{:?}: letters, digits, '-', '_' and '.' only", camera.name),
+                ));
+            }
+            if !names.insert(camera.name.as_str()) {
+                return Err(invalid(
+                    "cameras.frames",
+                    format!("{:?} is named twice", camera.name),
+                ));
+            }
+            camera
+                .spec()
+                .map_err(|e| invalid("cameras.frames", format!("{}: {e}", camera.name)))?;
+        }
         if let Some(i) = &self.lifecycle.ignition
             && !(50..=10_000).contains(&i.poll_ms)
         {
@@ -381,5 +427,37 @@ mod tests {
         assert!(err.to_string().contains("shutdown_delay"), "{err}");
         let err = load(&format!("{base}[cameras]\nlisten = \"nowhere\"\n")).expect_err("addr");
         assert!(err.to_string().contains("alpr.toml"), "{err}");
+    }
+
+    #[test]
+    fn frame_cameras_are_checked_by_name_and_source() {
+        let base = "car_id = \"CAR-1\"\ndata_dir = \"/d\"\npolicy = \"clinton\"\n[cameras]\n";
+        let c = load(&format!(
+            "{base}frames = [{{ name = \"front\", source = \"http://u:pw@10.0.0.9/mjpg/video.mjpg\" }},\n\
+             {{ name = \"rear\", source = \"v4l2:/dev/video0\" }}]\n"
+        ))
+        .expect("two frame cameras");
+        assert_eq!(c.cameras.frames.len(), 2);
+        assert!(load(base).expect("none").cameras.frames.is_empty());
+        for (frames, says) in [
+            ("[{ name = \"front\", source = \"rtsp://cam\" }]", "front"),
+            (
+                "[{ name = \"a\", source = \"dir:/x\" }, { name = \"a\", source = \"dir:/y\" }]",
+                "twice",
+            ),
+            (
+                "[{ name = \"front door\", source = \"dir:/x\" }]",
+                "letters",
+            ),
+        ] {
+            let err = load(&format!("{base}frames = {frames}\n")).expect_err(frames);
+            assert!(err.to_string().starts_with("cameras.frames"), "{err}");
+            assert!(err.to_string().contains(says), "{err}");
+        }
+        let err = load(&format!(
+            "{base}frames = [{{ name = \"a\", src = \"dir:/x\" }}]\n"
+        ))
+        .expect_err("unknown key");
+        assert!(err.to_string().contains("src"), "{err}");
     }
 }

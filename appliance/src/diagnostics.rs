@@ -35,6 +35,9 @@ pub struct ApplianceStatus {
     pub written_at: DateTime<Utc>,
     pub camera_listen: String,
     pub cameras: CameraStatsSnapshot,
+    /// Ordinary cameras by name: frames a second, drops, reconnects, the last error.
+    #[serde(default)]
+    pub frame_cameras: std::collections::BTreeMap<String, alpr_images::source::SourceStatsSnapshot>,
     pub gps: GpsState,
     pub reads_stored: u64,
     pub hits: u64,

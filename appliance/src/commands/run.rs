@@ -13,7 +13,9 @@ use alpr_appliance::screen::OutsideStatus;
 use alpr_appliance::store::Store;
 use alpr_appliance::sync_rules;
 use alpr_gps::{GpsHandle, GpsSource, GpsdConfig, NmeaLog, SerialConfig};
+use alpr_images::Recognizer;
 use alpr_images::smart_camera::{self, CameraStats};
+use alpr_images::source::{FrameSourceSpec, SourceStats};
 use alpr_sync::link::client::Link;
 use alpr_ui::PartStatus;
 use anyhow::Context as _;
@@ -204,6 +206,62 @@ fn gps_state(
     }
 }
 
+/// The recogniser frames from ordinary cameras go through.
+fn frame_recognizer() -> anyhow::Result<Arc<dyn Recognizer>> {
+    anyhow::bail!("no recogniser built yet")
+}
+
+/// A configured ordinary camera and its counters.
+struct FrameCamera {
+    name: String,
+    spec: FrameSourceSpec,
+    stats: SourceStats,
+}
+
+fn frame_cameras(config: &Config) -> Vec<FrameCamera> {
+    config
+        .cameras
+        .frames
+        .iter()
+        .filter_map(|c| match c.spec() {
+            Ok(spec) => Some(FrameCamera {
+                name: c.name.clone(),
+                stats: SourceStats::new(spec.to_string()),
+                spec,
+            }),
+            // Refused by the configuration's check already; never started.
+            Err(e) => {
+                tracing::error!(camera = %c.name, "{e}");
+                None
+            }
+        })
+        .collect()
+}
+
+/// Plays each ordinary camera into the recogniser's queue until `shutdown`.
+fn start_frame_sources(
+    cameras: &[FrameCamera],
+    frames: &alpr_appliance::pipeline::FrameSender,
+    shutdown: &CancellationToken,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    cameras
+        .iter()
+        .map(|c| {
+            let sender = frames.clone();
+            let (name, spec, stats) = (c.name.clone(), c.spec.clone(), c.stats.clone());
+            tracing::info!(camera = %name, source = %spec, "frame camera starting");
+            let shutdown = shutdown.clone();
+            tokio::spawn(async move {
+                let sink = move |frame| sender.offer(frame);
+                match alpr_images::source::run(spec, name.clone(), sink, stats, shutdown).await {
+                    Ok(()) => tracing::info!(camera = %name, "frame source ended"),
+                    Err(e) => tracing::error!(camera = %name, "frame source stopped: {e}"),
+                }
+            })
+        })
+        .collect()
+}
+
 /// The running GPS input, whichever it is.
 enum GpsInput {
     Live(GpsHandle),
@@ -309,7 +367,25 @@ async fn run_with(
         "appliance starting"
     );
 
-    let (pipeline, inputs) = Pipeline::start(PipelineConfig::default(), store, index, None);
+    let frame_cameras = frame_cameras(&config);
+    let recognizer = if frame_cameras.is_empty() {
+        None
+    } else {
+        match frame_recognizer() {
+            Ok(r) => Some(r),
+            Err(e) => {
+                // The rest of the appliance (smart cameras, sync) is worth running without them;
+                // the status file and selftest show why these cameras give nothing.
+                let why = format!("frame cameras are not started: {e:#}");
+                tracing::error!("{why}");
+                for c in &frame_cameras {
+                    c.stats.error(&why);
+                }
+                None
+            }
+        }
+    };
+    let (pipeline, inputs) = Pipeline::start(PipelineConfig::default(), store, index, recognizer);
     let (outside_tx, outside_rx) = tokio::sync::watch::channel(OutsideStatus::default());
     if let Some(screen) = screen {
         tokio::spawn(alpr_appliance::screen::forward(
@@ -327,6 +403,10 @@ async fn run_with(
         camera_stats.clone(),
         shutdown.clone(),
     ));
+    let frame_sources = match &inputs.frames {
+        Some(sender) => start_frame_sources(&frame_cameras, sender, &shutdown),
+        None => Vec::new(),
+    };
     let gps = start_gps(&args, &config, inputs.fixes.clone())?;
     let reload = tokio::spawn(reload_hotlists(
         data_dir.clone(),
@@ -392,6 +472,10 @@ async fn run_with(
                     written_at: Utc::now(),
                     camera_listen: bound.to_string(),
                     cameras: camera_stats.snapshot(),
+                    frame_cameras: frame_cameras
+                        .iter()
+                        .map(|c| (c.name.clone(), c.stats.snapshot()))
+                        .collect(),
                     gps: gps_state,
                     reads_stored: stats.reads_stored,
                     hits: stats.hits,
@@ -410,6 +494,10 @@ async fn run_with(
     tracing::info!("shutting down: draining the pipeline");
     shutdown.cancel();
     let _ = cameras.await;
+    // Each holds a frame sender: the pipeline drains only once they are gone.
+    for source in frame_sources {
+        let _ = source.await;
+    }
     match gps {
         Some(GpsInput::Live(handle)) => {
             let status = tokio::task::spawn_blocking(move || handle.stop())

@@ -301,6 +301,7 @@ async fn write_status(
             written_at: now,
             camera_listen: "recorded feed (demo)".into(),
             cameras: live.cameras.snapshot(),
+            frame_cameras: Default::default(),
             gps: GpsState {
                 receiver: alpr_gps::GpsStatusSnapshot {
                     source: "recorded route (demo)".into(),

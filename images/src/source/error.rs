@@ -26,8 +26,8 @@ pub enum SourceError {
     /// The camera answered, but not with a stream of images.
     #[error("{origin}: {reason}")]
     Protocol { origin: String, reason: String },
-    /// A V4L2 device could not be opened, set up or read.
-    #[error("{origin}: {device}: {reason}")]
+    /// A V4L2 device could not be opened, set up or read (`origin` names the device).
+    #[error("{origin}: {reason}")]
     Device {
         origin: String,
         device: PathBuf,

@@ -159,7 +159,7 @@ async fn session<S: FnMut(Frame) -> bool>(
         )));
     }
     emitter.stats().connected();
-    tracing::info!(camera = emitter.camera(), source = %origin, "camera stream open");
+    tracing::info!(camera = %emitter.camera(), source = %origin, "camera stream open");
 
     let mut reader = MultipartReader::new(boundary_of(&content_type).as_deref());
     let mut body = response.into_body();

@@ -58,7 +58,7 @@ pub(crate) fn record_failure(
     }
     stats.lost(&error.to_string());
     let delay = backoff.next_delay();
-    tracing::warn!(camera, "{error}; trying again in {delay:?}");
+    tracing::warn!(camera = %camera, "{error}; trying again in {delay:?}");
     delay
 }
 

@@ -150,7 +150,7 @@ fn session<S: FnMut(Frame) -> bool>(
         && let Err(e) = device.set_params(&v4l::video::capture::Parameters::with_fps(fps))
     {
         tracing::warn!(
-            camera = emitter.camera(),
+            camera = %emitter.camera(),
             "{origin}: setting {fps} fps: {e}"
         );
     }
@@ -159,7 +159,7 @@ fn session<S: FnMut(Frame) -> bool>(
     stream.set_timeout(POLL);
     emitter.stats().connected();
     tracing::info!(
-        camera = emitter.camera(),
+        camera = %emitter.camera(),
         source = %origin,
         card = %caps.card,
         "capturing {}x{} {fourcc}",
