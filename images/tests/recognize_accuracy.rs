@@ -62,7 +62,10 @@ fn committed_weights_keep_their_recorded_accuracy() {
     }
 
     let scenes = evaluate_scenes(&recognizer, &data.join("us-scenes-dev"), 2).expect("scenes");
-    for (split, s) in [("validation", &scenes.validation), ("training", &scenes.training)] {
+    for (split, s) in [
+        ("validation", &scenes.validation),
+        ("training", &scenes.training),
+    ] {
         assert_eq!(s.unreadable, 0, "{:?}", s.failures);
         for (name, now) in [("recall", s.recall), ("exact", s.exact)] {
             let then = figure(&rec, &["scenes", split, name]);

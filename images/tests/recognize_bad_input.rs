@@ -16,7 +16,11 @@ fn jpeg(image: &RgbImage) -> Vec<u8> {
 
 fn street() -> RgbImage {
     RgbImage::from_fn(640, 360, |x, y| {
-        let v = if y < 150 { 200 - (y / 2) as u8 } else { 90 + ((x / 40 + y / 40) % 2) as u8 * 6 };
+        let v = if y < 150 {
+            200 - (y / 2) as u8
+        } else {
+            90 + ((x / 40 + y / 40) % 2) as u8 * 6
+        };
         Rgb([v, v, v.saturating_add(10)])
     })
 }
@@ -61,7 +65,13 @@ fn a_20000_by_20000_image_is_refused_by_its_size() {
     }
     let err = decode_image(&file).expect_err("too large");
     assert!(
-        matches!(err, DecodeError::TooLarge { width: 20_000, height: 20_000 }),
+        matches!(
+            err,
+            DecodeError::TooLarge {
+                width: 20_000,
+                height: 20_000
+            }
+        ),
         "{err}"
     );
     assert!(err.to_string().contains("20000x20000"), "{err}");

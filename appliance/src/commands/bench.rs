@@ -25,6 +25,10 @@ pub enum BenchCommand {
     /// From a read entering the pipeline to its alert drawn on the screen and its tone started
     /// (needs a display: run under Xvfb).
     Alert(super::bench_alert::AlertBenchArgs),
+    /// Plate recognition: per-frame latency at 1080p on one thread and on every core.
+    Recognize(super::bench_recognize::RecognizeBenchArgs),
+    /// Plate recognition accuracy on labelled real crops and scenes (validation split apart).
+    Accuracy(super::bench_recognize::AccuracyBenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -51,6 +55,16 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
             .await
             .context("running the benchmark")?,
         BenchCommand::Sync(args) => super::bench_sync::run(args).await,
+        BenchCommand::Recognize(args) => {
+            tokio::task::spawn_blocking(move || super::bench_recognize::run(args))
+                .await
+                .context("running the benchmark")?
+        }
+        BenchCommand::Accuracy(args) => {
+            tokio::task::spawn_blocking(move || super::bench_recognize::accuracy(args))
+                .await
+                .context("running the benchmark")?
+        }
         BenchCommand::Alert(_) => {
             anyhow::bail!("the alert benchmark runs the screen on the main thread: see run_main")
         }

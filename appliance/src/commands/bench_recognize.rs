@@ -31,7 +31,7 @@ pub fn run(args: RecognizeBenchArgs) -> anyhow::Result<()> {
     let recognizer = PlateRecognizer::embedded().context("loading the recogniser")?;
     let frames = match &args.dir {
         Some(dir) => frames_from(dir)?,
-        None => super::render::bench_frames(WIDTH, HEIGHT, 24)?,
+        None => rendered_frames(24)?,
     };
     ensure!(!frames.is_empty(), "no frames to time");
 
@@ -126,6 +126,24 @@ fn percentile(v: &mut [f64], p: f64) -> f64 {
     v.sort_by(f64::total_cmp);
     let i = ((p / 100.0) * (v.len() - 1) as f64).round() as usize;
     v[i.min(v.len() - 1)]
+}
+
+/// Street frames rendered by the project at 1080p, each with 0 to 3 plates.
+fn rendered_frames(count: usize) -> anyhow::Result<Vec<RgbImage>> {
+    use alpr_images::synth::{FontLibrary, SceneOptions, render_scene};
+    let fonts = FontLibrary::system().context("rendering the benchmark's frames")?;
+    let options = SceneOptions {
+        width: WIDTH,
+        height: HEIGHT,
+        ..SceneOptions::default()
+    };
+    (0..count as u64)
+        .map(|seed| {
+            render_scene(&fonts, 1000 + seed, &options)
+                .map(|scene| scene.image)
+                .context("rendering a benchmark frame")
+        })
+        .collect()
 }
 
 /// Every JPEG/PNG in `dir`, scaled to 1080p; unreadable files are skipped with a warning.

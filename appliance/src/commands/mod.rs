@@ -4,6 +4,7 @@ mod access;
 mod audit;
 mod bench;
 mod bench_alert;
+mod bench_recognize;
 mod bench_sync;
 mod camera;
 mod canvass;
@@ -14,6 +15,7 @@ mod hotlist;
 mod hq;
 mod member;
 mod policy;
+mod recognize;
 mod release;
 mod render;
 mod report;
@@ -86,6 +88,8 @@ enum Command {
     /// Reports: the yearly report to the council.
     #[command(subcommand)]
     Report(report::ReportCommand),
+    /// Read the plates in image files (JPEG, PNG) with the built-in recogniser.
+    Recognize(recognize::RecognizeArgs),
     /// Check every part of the installation: cameras, GPS, clock, storage, hot lists, ...
     Selftest(selftest::SelftestArgs),
     /// Benchmarks: figures for the performance targets, one JSON line.
@@ -124,6 +128,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Hq(cmd) => hq::run(cmd).await,
         Command::Camera(cmd) => camera::run(cmd).await,
         Command::Bench(cmd) => bench::run(cmd).await,
+        Command::Recognize(args) => tokio::task::spawn_blocking(move || recognize::run(args))
+            .await
+            .map_err(anyhow::Error::from)?,
         Command::Selftest(args) => selftest::run(args),
         Command::Hotlist(cmd) => hotlist::run(*cmd).await,
         Command::User(cmd) => blocking(move || member::run(cmd)).await,

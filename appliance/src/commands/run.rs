@@ -208,7 +208,9 @@ fn gps_state(
 
 /// The recogniser frames from ordinary cameras go through.
 fn frame_recognizer() -> anyhow::Result<Arc<dyn Recognizer>> {
-    anyhow::bail!("no recogniser built yet")
+    let recognizer = alpr_images::recognize::PlateRecognizer::embedded()
+        .context("loading the plate recogniser")?;
+    Ok(Arc::new(recognizer))
 }
 
 /// A configured ordinary camera and its counters.

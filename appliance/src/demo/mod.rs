@@ -7,6 +7,7 @@
 
 pub mod generate;
 mod patrol;
+mod street;
 
 pub use patrol::{
     DEMO_MEMBERS, DEMO_PASSWORD, DEMO_POLICY, DemoOptions, DemoReport, run_demo, seed_members,

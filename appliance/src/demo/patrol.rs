@@ -12,7 +12,7 @@ use chrono::Utc;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
-use super::{FEED, HOTLIST, HOTLIST_ID, ROUTE};
+use super::{FEED, HOTLIST, HOTLIST_ID, ROUTE, street};
 use crate::headquarters::{HqLink, SyncTotals};
 use crate::hotlist::{ConfusionTable, parse_csv_list};
 use crate::pipeline::{Pipeline, PipelineConfig, PipelineEvent};
@@ -90,7 +90,14 @@ pub async fn run_demo<W: std::io::Write + Send + 'static>(
     let shift = Utc::now() - origin;
 
     let entries = index.len();
-    let (pipeline, inputs) = Pipeline::start(PipelineConfig::default(), car, index, None);
+    let street_plates =
+        street::street_plates(&entries_plates(HOTLIST).context("embedded demo hot list")?);
+    let recognizer = Arc::new(
+        alpr_images::recognize::PlateRecognizer::embedded()
+            .context("loading the plate recogniser")?,
+    );
+    let (pipeline, inputs) =
+        Pipeline::start(PipelineConfig::default(), car, index, Some(recognizer));
     let printer = tokio::spawn(print_events(pipeline.subscribe(), console));
     let (outside_tx, outside_rx) = tokio::sync::watch::channel(OutsideStatus {
         hotlists: PartStatus {
@@ -145,17 +152,33 @@ pub async fn run_demo<W: std::io::Write + Send + 'static>(
     let speed = options.speed;
     let camera = tokio::spawn(play(feed.into_events(), camera_tx, origin, shift, speed));
     let gps = tokio::spawn(play(route.into_fixes(), fix_tx, origin, shift, speed));
+    // The rendered street camera's frames go through the recogniser, as a real camera's would.
+    let street = match inputs.frames.clone() {
+        Some(frames) => tokio::spawn(street::play(street_plates, frames, speed)),
+        None => tokio::spawn(async { Ok(0) }),
+    };
+    drop(inputs.frames);
     drop(inputs.hotlists);
-    let (camera_abort, gps_abort) = (camera.abort_handle(), gps.abort_handle());
+    let (camera_abort, gps_abort, street_abort) = (
+        camera.abort_handle(),
+        gps.abort_handle(),
+        street.abort_handle(),
+    );
     tokio::select! {
         () = options.stop.cancelled() => {
             tracing::info!("the patrol was stopped: storing what was read");
             camera_abort.abort();
             gps_abort.abort();
+            street_abort.abort();
         }
-        done = async { (camera.await, gps.await) } => {
-            let (sent, fixes) = done;
+        done = async { (camera.await, gps.await, street.await) } => {
+            let (sent, fixes, frames) = done;
             tracing::info!(reads = sent.context("camera replay")?, fixes = fixes.context("GPS replay")?, "replay finished");
+            match frames.context("street camera")? {
+                Ok(frames) => tracing::info!(frames, "rendered street camera finished"),
+                // Without fonts the street cannot be drawn; the rest of the patrol stands.
+                Err(e) => tracing::warn!("the rendered street camera did not run: {e:#}"),
+            }
         }
     }
 
@@ -186,6 +209,14 @@ pub async fn run_demo<W: std::io::Write + Send + 'static>(
         summary,
         sync: totals,
     })
+}
+
+/// The plates of a hot list in CSV (`plate,...` with a header).
+fn entries_plates(csv: &str) -> anyhow::Result<Vec<String>> {
+    Ok(parse_csv_list(csv.as_bytes(), "embedded demo hot list")?
+        .into_iter()
+        .map(|e| e.plate)
+        .collect())
 }
 
 /// The demo agency's members, all with the password [`DEMO_PASSWORD`]: an administrator, an

@@ -31,6 +31,13 @@ impl FrameSender {
             }
         }
     }
+
+    /// Sends a frame, waiting for room: for recorded frames, which can wait, unlike a camera.
+    /// `false` when the pipeline has stopped.
+    pub async fn send(&self, frame: Frame) -> bool {
+        self.stats.frame_received();
+        self.tx.send(frame).await.is_ok()
+    }
 }
 
 pub(super) async fn recognise(

@@ -29,6 +29,11 @@ pub const LOW_CONFIDENCE: f32 = 0.6;
 /// Below this the state model's guess is not given.
 pub const MIN_STATE_CONFIDENCE: f32 = 0.3;
 const ALTERNATIVES: usize = 5;
+/// The fewest characters a reading needs to be stored as a read.
+pub const MIN_READ_CHARS: usize = 3;
+/// The least confidence a reading needs to be stored as a read (unsure ones above it are stored
+/// with their alternatives, for the matcher).
+pub const MIN_READ_CONFIDENCE: f32 = 0.1;
 /// The reader sees a detection grown by this share of its width on each side (and 1.6 times as
 /// much of its height): detections run a little tight, and the reader was trained on boxes from
 /// a little tight to a little loose.
@@ -237,6 +242,7 @@ impl Recognizer for PlateRecognizer {
         let context = ImageBytes(frame.data.to_vec());
         Ok(readings
             .into_iter()
+            .filter(worth_a_read)
             .map(|r| {
                 let crop = plate_crop(&image, r.bbox);
                 PlateObservation {
@@ -260,6 +266,13 @@ impl Recognizer for PlateRecognizer {
             })
             .collect())
     }
+}
+
+/// Whether a reading becomes a read in the store: one or two characters, or a reading the
+/// reader itself gives almost no chance, is a sign, a sticker or a plate cut by the frame's
+/// edge, and would only fill the store. `alpr recognize` still shows them.
+fn worth_a_read(r: &PlateReading) -> bool {
+    r.text.len() >= MIN_READ_CHARS && r.confidence >= MIN_READ_CONFIDENCE
 }
 
 /// The plate's box with a margin, as a JPEG kept as evidence beside the read.
