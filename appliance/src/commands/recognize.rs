@@ -68,7 +68,11 @@ fn text_line(file: &str, result: &Result<Vec<PlateReading>, String>) -> String {
                         p.text,
                         p.state.as_deref().unwrap_or("??"),
                         p.confidence,
-                        if p.low_confidence { " (low confidence)" } else { "" }
+                        if p.low_confidence {
+                            " (low confidence)"
+                        } else {
+                            ""
+                        }
                     )
                 })
                 .collect();
