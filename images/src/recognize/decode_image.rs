@@ -37,8 +37,15 @@ pub fn decode_image(bytes: &[u8]) -> Result<RgbImage, DecodeError> {
     let reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| DecodeError::Corrupt(e.to_string()))?;
-    if reader.format().is_none() {
-        return Err(DecodeError::UnknownFormat);
+    match reader.format() {
+        None => return Err(DecodeError::UnknownFormat),
+        // The decoder fills a cut-short JPEG with grey and says nothing: say it here.
+        Some(image::ImageFormat::Jpeg) if !crate::source::has_jpeg_end(bytes) => {
+            return Err(DecodeError::Corrupt(
+                "the JPEG is cut short (no end-of-image marker)".into(),
+            ));
+        }
+        Some(_) => {}
     }
     let (width, height) = reader
         .into_dimensions()

@@ -44,7 +44,7 @@ pub fn check_image(data: &[u8]) -> Result<CheckedImage, String> {
 }
 
 /// The JPEG ends with its EOI marker, allowing the padding some cameras add after it.
-fn has_jpeg_end(data: &[u8]) -> bool {
+pub(crate) fn has_jpeg_end(data: &[u8]) -> bool {
     let end = data
         .iter()
         .rposition(|b| !matches!(b, 0x00 | b'\r' | b'\n' | b' '))

@@ -30,6 +30,7 @@ mod yuyv;
 use tokio_util::sync::CancellationToken;
 
 pub use error::SourceError;
+pub(crate) use image_check::has_jpeg_end;
 pub use image_check::{CheckedImage, MAX_FRAME_BYTES, check_image};
 pub use jpeg_stream::{JpegSplitter, Piece};
 pub use multipart::{Event as MultipartEvent, MultipartReader, Part, boundary_of};
