@@ -105,11 +105,26 @@ impl Canvas {
     pub fn sample(&self, x: f32, y: f32) -> [f32; 4] {
         let fx = x - 0.5;
         let fy = y - 0.5;
-        let x0 = fx.floor();
-        let y0 = fy.floor();
-        let tx = fx - x0;
-        let ty = fy - y0;
-        let (x0, y0) = (x0 as i32, y0 as i32);
+        // Truncation is a floor for the positive values; far outside is transparent anyway.
+        if fx < -1.0 || fy < -1.0 || fx >= self.w as f32 || fy >= self.h as f32 {
+            return [0.0; 4];
+        }
+        let x0 = (fx + 1.0) as i32 - 1;
+        let y0 = (fy + 1.0) as i32 - 1;
+        let tx = fx - x0 as f32;
+        let ty = fy - y0 as f32;
+        if x0 >= 0 && y0 >= 0 && x0 + 1 < self.w as i32 && y0 + 1 < self.h as i32 {
+            let i = y0 as usize * self.w + x0 as usize;
+            let (a, b) = (self.px[i], self.px[i + 1]);
+            let (c, d) = (self.px[i + self.w], self.px[i + self.w + 1]);
+            let mut out = [0.0; 4];
+            for k in 0..4 {
+                let top = a[k] + (b[k] - a[k]) * tx;
+                let bottom = c[k] + (d[k] - c[k]) * tx;
+                out[k] = top + (bottom - top) * ty;
+            }
+            return out;
+        }
         let get = |xi: i32, yi: i32| -> [f32; 4] {
             if xi < 0 || yi < 0 || xi >= self.w as i32 || yi >= self.h as i32 {
                 [0.0; 4]

@@ -75,7 +75,7 @@ pub fn render_plate(
     };
     let quad = placement(w as f32, h as f32, &mut dice);
     let (qx0, _, qx1, _) = quad_bounds(&quad);
-    let art_ph = ((qx1 - qx0) / 2.0 * 1.25).clamp(24.0, 480.0);
+    let art_ph = ((qx1 - qx0) / 2.0 * 1.1).clamp(24.0, 480.0);
     let spec = PlateSpec {
         text: opts.text.clone(),
         vanity_share: opts.vanity_share,

@@ -101,11 +101,26 @@ fn lighting(c: &mut Canvas, dice: &mut Dice, s: f32) {
     } else {
         0.0
     };
+    // One curve per channel, tabulated: a power per pixel and channel costs more than the rest.
+    const STEPS: usize = 1024;
+    let curves: Vec<Vec<f32>> = tint
+        .iter()
+        .map(|t| {
+            (0..=STEPS)
+                .map(|i| {
+                    let x = i as f32 / STEPS as f32;
+                    let v = ((x - 0.5) * contrast + 0.5) * gain * t;
+                    v.clamp(0.0, 1.0).powf(gamma) * (1.0 - fade) + 0.6 * fade
+                })
+                .collect()
+        })
+        .collect();
     for p in c.px.iter_mut() {
-        for ch in 0..3 {
-            let v = ((p[ch] - 0.5) * contrast + 0.5) * gain * tint[ch];
-            let v = v.clamp(0.0, 1.0).powf(gamma);
-            p[ch] = v * (1.0 - fade) + 0.6 * fade;
+        for (v, curve) in p.iter_mut().zip(&curves) {
+            let x = v.clamp(0.0, 1.0) * STEPS as f32;
+            let i = (x as usize).min(STEPS - 1);
+            let f = x - i as f32;
+            *v = curve[i] + (curve[i + 1] - curve[i]) * f;
         }
     }
 }

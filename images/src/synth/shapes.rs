@@ -228,7 +228,14 @@ mod tests {
     #[test]
     fn a_rectangle_covers_its_pixels_and_a_ring_keeps_its_hole() {
         let m = rect(2.0, 2.0, 8.0, 6.0, 10, 10);
-        let at = |m: &Mask, x: i32, y: i32| m.a[((y - m.y0) as usize) * m.w + (x - m.x0) as usize];
+        let at = |m: &Mask, x: i32, y: i32| {
+            let (mx, my) = (x - m.x0, y - m.y0);
+            if mx < 0 || my < 0 || mx >= m.w as i32 || my >= m.h as i32 {
+                0.0
+            } else {
+                m.a[my as usize * m.w + mx as usize]
+            }
+        };
         assert!((at(&m, 4, 4) - 1.0).abs() < 1e-4);
         assert!(at(&m, 0, 0) < 1e-4);
         let ring = rounded_ring([0.0, 0.0, 20.0, 20.0], 0.0, 3.0, 20, 20);

@@ -19,8 +19,9 @@ pub(crate) fn warp_onto(dst: &mut Canvas, src: &Canvas, to_dst: &Homography) -> 
     if x1 <= x0 || y1 <= y0 {
         return footprint;
     }
-    // Shrinking artwork more than about 1.5 times aliases with one sample a pixel.
-    let area_ratio = (src.w * src.h) as f32 / ((x1 - x0) * (y1 - y0)).max(1) as f32;
+    // Shrinking artwork more than about 1.5 times aliases with one sample a pixel. The area is
+    // the whole footprint's, unclipped (a frame reaching past the picture does not count).
+    let area_ratio = (src.w * src.h) as f32 / quad_area(&corners).max(1.0);
     let n = if area_ratio > 9.0 {
         3
     } else if area_ratio > 2.2 {
@@ -54,6 +55,15 @@ pub(crate) fn warp_onto(dst: &mut Canvas, src: &Canvas, to_dst: &Homography) -> 
         }
     }
     footprint
+}
+
+fn quad_area(q: &[Point; 4]) -> f32 {
+    let mut s = 0.0;
+    for i in 0..4 {
+        let (a, b) = (q[i], q[(i + 1) % 4]);
+        s += a.x * b.y - b.x * a.y;
+    }
+    (s / 2.0).abs()
 }
 
 impl Canvas {

@@ -150,17 +150,17 @@ pub(crate) fn draw(
         w,
         h,
     );
-    let mut canvas = Canvas::transparent(w, h);
-    for my in 0..outline.h {
-        for mx in 0..outline.w {
-            let (x, y) = (outline.x0 + mx as i32, outline.y0 + my as i32);
-            if x < 0 || y < 0 || x >= w as i32 || y >= h as i32 {
-                continue;
-            }
-            let a = outline.a[my * outline.w + mx];
-            let i = y as usize * w + x as usize;
-            let f = face.px[i];
-            canvas.px[i] = [f[0] * a, f[1] * a, f[2] * a, a];
+    let mut canvas = face;
+    for y in 0..h {
+        for x in 0..w {
+            let (mx, my) = (x as i32 - outline.x0, y as i32 - outline.y0);
+            let a = if mx < 0 || my < 0 || mx >= outline.w as i32 || my >= outline.h as i32 {
+                0.0
+            } else {
+                outline.a[my as usize * outline.w + mx as usize]
+            };
+            let p = &mut canvas.px[y * w + x];
+            *p = [p[0] * a, p[1] * a, p[2] * a, a];
         }
     }
     if dice.chance(spec.frame_share) {
