@@ -80,20 +80,3 @@ fn outline(img: &mut RgbImage, x: u32, y: u32, w: u32, h: u32) {
         }
     }
 }
-
-#[test]
-#[ignore = "debugging aid"]
-fn scene_truth_dump() {
-    let fonts = FontLibrary::system().expect("fonts");
-    for i in 0..4u64 {
-        let scene = render_scene(&fonts, i, &SceneOptions::default()).expect("renders");
-        println!(
-            "scene {i}: {:?}",
-            scene
-                .plates
-                .iter()
-                .map(|p| (&p.text, p.bbox))
-                .collect::<Vec<_>>()
-        );
-    }
-}

@@ -145,7 +145,7 @@ pub(crate) fn characters(
         Gap::Space => dice.range(0.3, 0.6),
         Gap::Dash => dice.range(0.4, 0.6),
         Gap::Dot => dice.range(0.3, 0.45),
-        Gap::Emblem => dice.range(0.75, 0.95),
+        Gap::Emblem => dice.range(0.85, 1.1),
     };
     let avail = p.s(2.0 - left - 0.08);
     let measure = |s: &Setting| {
@@ -194,7 +194,10 @@ pub(crate) fn characters(
                 }
                 Gap::Emblem => {
                     if let Some((em, _)) = look.emblem {
-                        emblem::draw(canvas, em, gx, gy, s.cap * 0.85, 1.0, outline_seed);
+                        // The widest emblems are 1.25 times as wide as tall; none may touch
+                        // the characters beside it.
+                        let size = (s.cap * 0.85).min(gw * 0.72);
+                        emblem::draw(canvas, em, gx, gy, size, 1.0, outline_seed);
                     }
                 }
                 Gap::None | Gap::Space => {}
