@@ -99,7 +99,7 @@ def quad_from_box(w, h, rng, jitter):
     return [c for p in pts for c in p]
 
 
-def augment(img, rng, out_w, out_h, jitter=0.08, small=True):
+def augment(img, rng, out_w, out_h, jitter=0.06, small=True):
     """One camera-like sample of a tight plate image, resized to out_w x out_h."""
     w, h = img.size
     quad = quad_from_box(w, h, rng, jitter)
