@@ -51,6 +51,12 @@ def fit_scale(w, h):
     return min(IN_W / w, IN_H / h, 1.0)
 
 
+def train_scale(w, h):
+    # Training windows centre their random scales on the image fitted to the input, enlarged or
+    # not (the committed weights were trained so).
+    return min(IN_W / w, IN_H / h)
+
+
 def paste_plate(canvas, boxes, plate_img, rng):
     """Pastes a real plate crop into the window, as a camera would see it, and records its box."""
     cw, ch = canvas.size
@@ -71,7 +77,7 @@ def paste_plate(canvas, boxes, plate_img, rng):
 def window_sample(img, boxes, rng, plates):
     """One 256 x 256 training window from a scene and the plate boxes in it."""
     w, h = img.size
-    s = fit_scale(w, h) * np.exp(rng.uniform(np.log(0.6), np.log(1.7)))
+    s = train_scale(w, h) * np.exp(rng.uniform(np.log(0.6), np.log(1.7)))
     sw, sh = max(WIN, int(w * s)), max(WIN, int(h * s))
     sx, sy = sw / w, sh / h
     img = img.resize((sw, sh), Image.BILINEAR)

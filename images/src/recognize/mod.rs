@@ -198,16 +198,21 @@ impl PlateRecognizer {
         if text.text.is_empty() {
             return Ok(None);
         }
-        let colour =
-            read::cut(image, d, STATE_W as u32, STATE_H as u32, resizer).map_err(RecognizeError)?;
-        let out = self
-            .nets
-            .state(read::rgb_input(&colour))
-            .map_err(|e| RecognizeError(format!("state model: {e}")))?;
-        let (state, state_confidence) = match read::decode_state(&out) {
-            Some((s, p)) if p >= MIN_STATE_CONFIDENCE => (Some(s.to_string()), p),
-            Some((_, p)) => (None, p),
-            None => (None, 0.0),
+        // One or two characters are a sign or a cut-off plate: no state is worth the time.
+        let (state, state_confidence) = if text.text.len() < MIN_READ_CHARS {
+            (None, 0.0)
+        } else {
+            let colour = read::cut(image, d, STATE_W as u32, STATE_H as u32, resizer)
+                .map_err(RecognizeError)?;
+            let out = self
+                .nets
+                .state(read::rgb_input(&colour))
+                .map_err(|e| RecognizeError(format!("state model: {e}")))?;
+            match read::decode_state(&out) {
+                Some((s, p)) if p >= MIN_STATE_CONFIDENCE => (Some(s.to_string()), p),
+                Some((_, p)) => (None, p),
+                None => (None, 0.0),
+            }
         };
         let confidence = text.confidence();
         let length_ok = (2..=8).contains(&text.text.len());
