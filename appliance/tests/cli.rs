@@ -460,3 +460,34 @@ fn a_bad_configuration_is_refused_naming_the_key() {
         "{err}"
     );
 }
+
+#[test]
+fn recognize_json_gives_one_object_per_image_and_goes_on_past_bad_ones() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let empty = dir.path().join("empty.jpg");
+    std::fs::write(&empty, b"").expect("write");
+    let blank = dir.path().join("blank.png");
+    image::RgbImage::from_pixel(640, 360, image::Rgb([110, 110, 115]))
+        .save(&blank)
+        .expect("png");
+    let out = alpr()
+        .args(["recognize", "--json"])
+        .arg(&empty)
+        .arg(&blank)
+        .output()
+        .expect("alpr recognize runs");
+    assert!(!out.status.success(), "a bad image makes the exit status 1");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is one JSON object"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    assert!(
+        lines[0]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("empty"))
+    );
+    assert_eq!(lines[1]["plates"], serde_json::json!([]));
+    assert!(lines[1].get("error").is_none());
+}

@@ -3,7 +3,7 @@
 use std::io::Write as _;
 use std::path::PathBuf;
 
-use alpr_images::recognize::{PlateReading, PlateRecognizer, load_image};
+use alpr_images::recognize::{Detection, PlateReading, PlateRecognizer, load_image};
 use anyhow::Context as _;
 use clap::Args;
 use serde_json::json;
@@ -14,6 +14,10 @@ pub struct RecognizeArgs {
     /// "alternatives", ...}]}, or {"file", "error"} for an image that could not be read.
     #[arg(long)]
     json: bool,
+    /// Each image is a plate crop (the plate fills it): read it whole instead of looking for
+    /// plates in it.
+    #[arg(long)]
+    whole_plate: bool,
     /// JPEG or PNG files.
     #[arg(required = true)]
     images: Vec<PathBuf>,
@@ -29,7 +33,24 @@ pub fn run(args: RecognizeArgs) -> anyhow::Result<()> {
         let file = path.display().to_string();
         let result = load_image(path)
             .map_err(|e| e.to_string())
-            .and_then(|image| recognizer.read(&image).map_err(|e| e.to_string()));
+            .and_then(|image| {
+                if args.whole_plate {
+                    let (w, h) = image.dimensions();
+                    let whole = Detection {
+                        x: 0.0,
+                        y: 0.0,
+                        w: w as f32,
+                        h: h as f32,
+                        score: 1.0,
+                    };
+                    recognizer
+                        .read_box(&image, &whole)
+                        .map(|r| r.into_iter().collect())
+                } else {
+                    recognizer.read(&image)
+                }
+                .map_err(|e| e.to_string())
+            });
         if result.is_err() {
             failed += 1;
         }
