@@ -3,7 +3,7 @@
 use std::io::Write as _;
 use std::path::PathBuf;
 
-use alpr_images::recognize::{Detection, PlateReading, PlateRecognizer, load_image};
+use alpr_images::recognize::{PlateReading, PlateRecognizer, load_image};
 use anyhow::Context as _;
 use clap::Args;
 use serde_json::json;
@@ -35,16 +35,8 @@ pub fn run(args: RecognizeArgs) -> anyhow::Result<()> {
             .map_err(|e| e.to_string())
             .and_then(|image| {
                 if args.whole_plate {
-                    let (w, h) = image.dimensions();
-                    let whole = Detection {
-                        x: 0.0,
-                        y: 0.0,
-                        w: w as f32,
-                        h: h as f32,
-                        score: 1.0,
-                    };
                     recognizer
-                        .read_box(&image, &whole)
+                        .read_whole(&image)
                         .map(|r| r.into_iter().collect())
                 } else {
                     recognizer.read(&image)

@@ -154,16 +154,8 @@ pub fn evaluate_crops(
     let splits = splits()?;
     let results = parallel(&labels, threads, |l| {
         let image = load_image(&dir.join(&l.file)).map_err(|e| format!("{}: {e}", l.file))?;
-        let (w, h) = image.dimensions();
-        let whole = Detection {
-            x: 0.0,
-            y: 0.0,
-            w: w as f32,
-            h: h as f32,
-            score: 1.0,
-        };
         recognizer
-            .read_box(&image, &whole)
+            .read_whole(&image)
             .map_err(|e| format!("{}: {e}", l.file))
             .map(|r| r.map(|r| (r.text, r.state.unwrap_or_default())))
     });

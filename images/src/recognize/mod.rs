@@ -153,6 +153,19 @@ impl PlateRecognizer {
         self.reading(image, best.0, &best.1, resizer)
     }
 
+    /// Reads an image that is all plate (a crop), without looking for plates in it.
+    pub fn read_whole(&self, image: &RgbImage) -> Result<Option<PlateReading>, RecognizeError> {
+        let (w, h) = image.dimensions();
+        let whole = Detection {
+            x: 0.0,
+            y: 0.0,
+            w: w as f32,
+            h: h as f32,
+            score: 1.0,
+        };
+        self.read_box(image, &whole)
+    }
+
     /// Reads the plate in a box already known (a crop that is all plate, or a detection).
     pub fn read_box(
         &self,
