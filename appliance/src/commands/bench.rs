@@ -162,7 +162,8 @@ fn confused(plate: &str, confusions: &ConfusionTable, rng: &mut ChaCha8Rng) -> O
     String::from_utf8(bytes).ok()
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+/// The value at share `p` (0 to 1) of a sorted slice; NaN when empty.
+pub(super) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }

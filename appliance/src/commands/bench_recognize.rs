@@ -10,6 +10,8 @@ use clap::Args;
 use image::RgbImage;
 use serde_json::json;
 
+use super::bench::percentile;
+
 #[derive(Debug, Args)]
 pub struct RecognizeBenchArgs {
     /// A directory of JPEG/PNG frames; each is scaled to 1920x1080 first. Without it, street
@@ -91,6 +93,10 @@ pub fn run(args: RecognizeBenchArgs) -> anyhow::Result<()> {
     }
 
     let one_mean = one.iter().sum::<f64>() / one.len() as f64;
+    let mut all = all;
+    for times in [&mut one, &mut all, &mut decode] {
+        times.sort_by(f64::total_cmp);
+    }
     println!(
         "{}",
         json!({
@@ -101,31 +107,22 @@ pub fn run(args: RecognizeBenchArgs) -> anyhow::Result<()> {
             "plates_found_per_frame": plates as f64 / args.frames as f64,
             "one_thread": {
                 "frames": one.len(),
-                "p50_ms": percentile(&mut one.clone(), 50.0),
-                "p95_ms": percentile(&mut one.clone(), 95.0),
+                "p50_ms": percentile(&one, 0.5),
+                "p95_ms": percentile(&one, 0.95),
                 "mean_ms": one_mean,
                 "fps": 1000.0 / one_mean,
             },
             "all_cores": {
                 "threads": threads,
                 "frames": all.len(),
-                "p50_ms": percentile(&mut all.clone(), 50.0),
-                "p95_ms": percentile(&mut all.clone(), 95.0),
+                "p50_ms": percentile(&all, 0.5),
+                "p95_ms": percentile(&all, 0.95),
                 "fps": all.len() as f64 / wall,
             },
-            "jpeg_decode_p50_ms": percentile(&mut decode, 50.0),
+            "jpeg_decode_p50_ms": percentile(&decode, 0.5),
         })
     );
     Ok(())
-}
-
-fn percentile(v: &mut [f64], p: f64) -> f64 {
-    if v.is_empty() {
-        return 0.0;
-    }
-    v.sort_by(f64::total_cmp);
-    let i = ((p / 100.0) * (v.len() - 1) as f64).round() as usize;
-    v[i.min(v.len() - 1)]
 }
 
 /// Street frames rendered by the project at 1080p, each with 0 to 3 plates.
