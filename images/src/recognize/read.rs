@@ -116,13 +116,9 @@ impl TextReading {
         for (a, &(i, c, p)) in singles.iter().enumerate() {
             for &(j, d, q) in singles.iter().skip(a + 1) {
                 if i != j {
-                    let own = self
-                        .char_confidences
-                        .get(i)
-                        .copied()
-                        .unwrap_or(1.0)
-                        .max(1e-6);
-                    out.push((with(&[(i, c), (j, d)]), p * q / (base / own).max(1e-6)));
+                    // Each single already holds the whole text's chance with one swap:
+                    // with both swaps, the base divides out once.
+                    out.push((with(&[(i, c), (j, d)]), p * q / base.max(1e-6)));
                 }
             }
         }
@@ -191,4 +187,58 @@ pub fn decode_state(out: &Output) -> Option<(&'static str, f32)> {
     softmax(&mut p);
     let (best, prob) = argmax(&p);
     STATES.get(best).map(|s| (*s, prob))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reader output for columns whose class probabilities are given (blank = class 0).
+    fn output(columns: &[&[(usize, f32)]]) -> Output {
+        let classes = CHARSET.len() + 1;
+        let steps = columns.len();
+        let mut values = vec![-20.0; classes * steps];
+        for (t, col) in columns.iter().enumerate() {
+            for &(c, p) in col.iter() {
+                values[c * steps + t] = p.ln();
+            }
+        }
+        Output {
+            shape: vec![1, classes, 1, steps],
+            values,
+        }
+    }
+
+    fn class(c: char) -> usize {
+        CHARSET
+            .iter()
+            .position(|&b| char::from(b) == c)
+            .map_or(0, |i| i + 1)
+    }
+
+    #[test]
+    fn alternatives_swap_the_unsure_characters_with_their_chances() {
+        let out = output(&[
+            &[(class('A'), 0.99)],
+            &[(0, 0.99)],
+            &[(class('8'), 0.6), (class('B'), 0.4)],
+            &[(0, 0.99)],
+            &[(class('0'), 0.7), (class('O'), 0.3)],
+        ]);
+        let r = decode_text(&out);
+        assert_eq!(r.text, "A80");
+        let alts = r.alternatives(5);
+        let get = |t: &str| alts.iter().find(|(a, _)| a == t).map(|(_, p)| *p);
+        let base = r.confidence();
+        let ab0 = get("AB0").expect("B for 8");
+        let a8o = get("A8O").expect("O for 0");
+        let abo = get("ABO").expect("both swapped");
+        assert!((ab0 - base / 0.6 * 0.4).abs() < 1e-3, "{alts:?}");
+        assert!((a8o - base / 0.7 * 0.3).abs() < 1e-3, "{alts:?}");
+        assert!(
+            (abo - base / 0.6 / 0.7 * 0.4 * 0.3).abs() < 1e-3,
+            "{alts:?}"
+        );
+        assert!(ab0 > abo && a8o > abo, "one swap is likelier than two");
+    }
 }
