@@ -60,6 +60,28 @@ def init(net, seed):
     return params, state
 
 
+def save(path, params, state):
+    """The trained parameters and batch-norm statistics, unfolded, to start a later run from."""
+    flat = {f"p/{n}/{k}": np.asarray(v) for n, d in params.items() for k, v in d.items()}
+    flat.update({f"s/{n}/{k}": np.asarray(v) for n, d in state.items() for k, v in d.items()})
+    np.savez(path, **flat)
+
+
+def load(path, params, state):
+    """Parameters saved by `save`, for the same network; a layer missing or of another shape
+    keeps its fresh values (a changed head starts from scratch, the rest is kept)."""
+    saved = np.load(path)
+    kept = 0
+    for prefix, tree in (("p", params), ("s", state)):
+        for n, d in tree.items():
+            for k, v in d.items():
+                key = f"{prefix}/{n}/{k}"
+                if key in saved and saved[key].shape == v.shape:
+                    d[k] = jnp.asarray(saved[key])
+                    kept += 1
+    return kept
+
+
 def forward(net, params, state, x, train, outputs):
     """Runs the net on NHWC `x`; returns the named outputs and the updated batch-norm state."""
     vals = {"input": x}

@@ -36,6 +36,21 @@ def reader_net():
     ]
 
 
+def reader_net_wide():
+    """The reader with more channels and a horizontal context of about two characters either side
+    of each column (the 1x5 convolutions), so a column's class can depend on its neighbours as a
+    recurrent head's would; same input and output shapes as `reader_net`."""
+    return [
+        N.conv("c1", "input", 1, 32, stride=2), N.conv("c2", "c1", 32, 48),
+        N.maxpool("p2", "c2", 2),
+        N.conv("c3", "p2", 48, 96), N.conv("c4", "c3", 96, 96), N.maxpool("p3", "c4", (2, 1)),
+        N.conv("c5", "p3", 96, 128), N.conv("c6", "c5", 128, 128),
+        N.conv("c7", "c6", 128, 192, k=(4, 1), pad=(0, 0)),
+        N.conv("x1", "c7", 192, 192, k=(1, 5)), N.conv("x2", "x1", 192, 192, k=(1, 5)),
+        N.conv("logits", "x2", 192, NUM_CLASSES, k=1, bn=False, act=None),
+    ]
+
+
 def state_net():
     return [
         N.conv("c1", "input", 3, 16, stride=2), N.conv("c2", "c1", 16, 32),
@@ -160,12 +175,19 @@ def main():
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--arch", choices=["small", "wide"], default="small",
+                    help="the reader's network (`reader_net` or `reader_net_wide`)")
     ap.add_argument("--out", required=True)
     ap.add_argument("--report", help="write the accuracy figures here (JSON)")
+    ap.add_argument("--init", help="start from parameters saved by --save (fine-tuning)")
+    ap.add_argument("--save", help="save the trained parameters here (.npz) for --init")
     a = ap.parse_args()
 
     kind = a.kind
-    net = reader_net() if kind == "reader" else state_net()
+    if kind == "reader":
+        net = reader_net_wide() if a.arch == "wide" else reader_net()
+    else:
+        net = state_net()
     items = sources(kind, a.synthetic)
     real = [i for i in items if i[3] == "real"]
     synth = [i for i in items if i[3] == "synthetic"]
@@ -180,6 +202,8 @@ def main():
           f"({time.time() - t0:.0f} s)", flush=True)
 
     params, state = N.init(net, a.seed)
+    if a.init:
+        print(f"{kind}: {N.load(a.init, params, state)} tensors from {a.init}", flush=True)
     steps = a.epochs * (len(x) // a.batch)
     sched = optax.warmup_cosine_decay_schedule(0.0, a.lr, min(500, steps // 10), steps, a.lr / 50)
     opt = optax.adamw(sched, weight_decay=1e-4)
@@ -249,6 +273,8 @@ def main():
     shape = [1, 1, D.READER_H, D.READER_W] if kind == "reader" else [1, 3, D.STATE_H, D.STATE_W]
     N.to_onnx(net, params, state, shape, ["logits"], a.out,
               f"alpr-images {kind}; input {shape} NCHW, (pixel - 127.5) / 64")
+    if a.save:
+        N.save(a.save, params, state)
     if a.report:
         with open(a.report, "w") as f:
             json.dump(res, f, indent=1)

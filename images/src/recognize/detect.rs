@@ -34,6 +34,17 @@ impl Detection {
         }
     }
 
+    /// The box with `share` of its width added on the left and the right (within the frame).
+    pub fn widened(&self, share: f32, frame_w: u32) -> Self {
+        let x0 = (self.x - share * self.w).max(0.0);
+        let x1 = (self.x + self.w * (1.0 + share)).min(frame_w as f32);
+        Self {
+            x: x0,
+            w: (x1 - x0).max(1.0),
+            ..*self
+        }
+    }
+
     /// The box moved by `dx`, `dy` pixels, kept inside the frame.
     pub fn shifted(&self, dx: f32, dy: f32, frame_w: u32, frame_h: u32) -> Self {
         Self {
@@ -163,4 +174,36 @@ pub fn iou(a: &Detection, b: &Detection) -> f32 {
     let inter = iw * ih;
     let union = a.w * a.h + b.w * b.h - inter;
     if union <= 0.0 { 0.0 } else { inter / union }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plate(x: f32, w: f32) -> Detection {
+        Detection {
+            x,
+            y: 50.0,
+            w,
+            h: 40.0,
+            score: 0.9,
+        }
+    }
+
+    #[test]
+    fn widened_adds_the_share_on_both_sides_and_keeps_the_height() {
+        let wide = plate(100.0, 80.0).widened(0.25, 1000);
+        assert_eq!((wide.x, wide.w), (80.0, 120.0));
+        assert_eq!((wide.y, wide.h, wide.score), (50.0, 40.0, 0.9));
+    }
+
+    #[test]
+    fn widened_stays_inside_the_frame() {
+        let at_left = plate(5.0, 80.0).widened(0.25, 1000);
+        assert_eq!((at_left.x, at_left.w), (0.0, 105.0));
+        let at_right = plate(900.0, 80.0).widened(0.25, 1000);
+        assert_eq!((at_right.x, at_right.w), (880.0, 120.0));
+        let filling = plate(0.0, 1000.0);
+        assert_eq!(filling.widened(0.25, 1000), filling);
+    }
 }

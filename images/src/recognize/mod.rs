@@ -42,6 +42,13 @@ const READ_MARGIN: f32 = 0.04;
 const SURE: f32 = 0.9;
 /// Other boxes tried for an unsure reading: margin, and shift down as a share of the height.
 const RETRIES: [(f32, f32); 4] = [(0.0, 0.0), (0.08, 0.0), (0.04, -0.05), (0.04, 0.05)];
+/// How far past each side of a detection the reader also looks, as a share of its width: the
+/// detector sometimes boxes only part of a wide plate (`1AMW2` of `1AMW240`), and then reads
+/// surely what it was given.
+const WIDER: f32 = 0.2;
+/// How many times the box may be widened while each wider reading is the same text and more,
+/// read more surely.
+const WIDER_LOOKS: usize = 2;
 
 /// One plate found in an image.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -117,9 +124,7 @@ impl PlateRecognizer {
                 .map_err(|e| RecognizeError(format!("detector: {e}")))?;
             let mut readings = Vec::new();
             for d in detect::decode(&out, scale, w, h) {
-                if let Some(mut r) = self.read_detection(image, &d, resizer)? {
-                    r.bbox = d.rounded();
-                    r.detection_score = d.score;
+                if let Some(r) = self.read_detection(image, &d, resizer)? {
                     readings.push(r);
                 }
             }
@@ -130,7 +135,9 @@ impl PlateRecognizer {
     /// Reads a detected plate. When the first reading is unsure, the box is tried again a
     /// little looser, tighter, higher and lower, and the surest reading kept: a detection off by
     /// a few pixels cuts a character or lets in the plate's frame, and the reader's own
-    /// confidence tells which box fitted best.
+    /// confidence tells which box fitted best. The plate is also read past the detection's
+    /// sides, and that reading kept when it is the same text and more, read more surely (the
+    /// detection cut the plate short); the reading's box is then the wider one.
     fn read_detection(
         &self,
         image: &RgbImage,
@@ -150,7 +157,27 @@ impl PlateRecognizer {
                 }
             }
         }
-        self.reading(image, best.0, &best.1, resizer)
+        let mut plate = *d;
+        for _ in 0..WIDER_LOOKS {
+            let wider = plate.widened(WIDER, w);
+            if best.0.text.is_empty() || wider == plate {
+                break;
+            }
+            let wider_box = wider.grown(READ_MARGIN, w, h);
+            let text = self.read_text(image, &wider_box, resizer)?;
+            let more = text.text.len() > best.0.text.len() && text.text.contains(&best.0.text);
+            if !more || text.confidence() <= best.0.confidence() {
+                break;
+            }
+            best = (text, wider_box);
+            plate = wider;
+        }
+        let reading = self.reading(image, best.0, &best.1, resizer)?;
+        Ok(reading.map(|r| PlateReading {
+            bbox: plate.rounded(),
+            detection_score: d.score,
+            ..r
+        }))
     }
 
     /// Reads an image that is all plate (a crop), without looking for plates in it.
