@@ -25,30 +25,31 @@ import nets as N
 NUM_CLASSES = len(D.CHARSET) + 1  # CTC blank is class 0
 
 
-def reader_net():
-    return [
-        N.conv("c1", "input", 1, 16, stride=2), N.conv("c2", "c1", 16, 32),
+def reader_net(channels=(16, 32, 64, 64, 96, 96, 160), context=0):
+    """Convolutions down to one row of 32 columns, then `context` 1x5 convolutions across the
+    columns (each adds about a character either side to what a column sees, as a recurrent head
+    would), then the classes of each column."""
+    c1, c2, c3, c4, c5, c6, c7 = channels
+    net = [
+        N.conv("c1", "input", 1, c1, stride=2), N.conv("c2", "c1", c1, c2),
         N.maxpool("p2", "c2", 2),
-        N.conv("c3", "p2", 32, 64), N.conv("c4", "c3", 64, 64), N.maxpool("p3", "c4", (2, 1)),
-        N.conv("c5", "p3", 64, 96), N.conv("c6", "c5", 96, 96),
-        N.conv("c7", "c6", 96, 160, k=(4, 1), pad=(0, 0)),
-        N.conv("logits", "c7", 160, NUM_CLASSES, k=1, bn=False, act=None),
+        N.conv("c3", "p2", c2, c3), N.conv("c4", "c3", c3, c4), N.maxpool("p3", "c4", (2, 1)),
+        N.conv("c5", "p3", c4, c5), N.conv("c6", "c5", c5, c6),
+        N.conv("c7", "c6", c6, c7, k=(4, 1), pad=(0, 0)),
     ]
+    last = "c7"
+    for i in range(context):
+        net.append(N.conv(f"x{i + 1}", last, c7, c7, k=(1, 5)))
+        last = f"x{i + 1}"
+    net.append(N.conv("logits", last, c7, NUM_CLASSES, k=1, bn=False, act=None))
+    return net
 
 
-def reader_net_wide():
-    """The reader with more channels and a horizontal context of about two characters either side
-    of each column (the 1x5 convolutions), so a column's class can depend on its neighbours as a
-    recurrent head's would; same input and output shapes as `reader_net`."""
-    return [
-        N.conv("c1", "input", 1, 32, stride=2), N.conv("c2", "c1", 32, 48),
-        N.maxpool("p2", "c2", 2),
-        N.conv("c3", "p2", 48, 96), N.conv("c4", "c3", 96, 96), N.maxpool("p3", "c4", (2, 1)),
-        N.conv("c5", "p3", 96, 128), N.conv("c6", "c5", 128, 128),
-        N.conv("c7", "c6", 128, 192, k=(4, 1), pad=(0, 0)),
-        N.conv("x1", "c7", 192, 192, k=(1, 5)), N.conv("x2", "x1", 192, 192, k=(1, 5)),
-        N.conv("logits", "x2", 192, NUM_CLASSES, k=1, bn=False, act=None),
-    ]
+# "small": the reader committed until 2026-12-06; "wide": the one committed since.
+READERS = {
+    "small": {},
+    "wide": {"channels": (32, 48, 96, 96, 128, 128, 192), "context": 2},
+}
 
 
 def state_net():
@@ -175,8 +176,8 @@ def main():
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--arch", choices=["small", "wide"], default="small",
-                    help="the reader's network (`reader_net` or `reader_net_wide`)")
+    ap.add_argument("--arch", choices=sorted(READERS), default="wide",
+                    help="the reader's network (READERS)")
     ap.add_argument("--out", required=True)
     ap.add_argument("--report", help="write the accuracy figures here (JSON)")
     ap.add_argument("--init", help="start from parameters saved by --save (fine-tuning)")
@@ -185,7 +186,7 @@ def main():
 
     kind = a.kind
     if kind == "reader":
-        net = reader_net_wide() if a.arch == "wide" else reader_net()
+        net = reader_net(**READERS[a.arch])
     else:
         net = state_net()
     items = sources(kind, a.synthetic)
