@@ -9,6 +9,7 @@
 mod decode_image;
 mod detect;
 pub mod evaluate;
+mod formats;
 mod models;
 mod read;
 
@@ -227,7 +228,8 @@ impl PlateRecognizer {
         Ok(read::decode_text(&out))
     }
 
-    /// The reading of a plate whose text is known: its state, confidences and alternatives.
+    /// The reading of a plate whose text is known: its state, the text fitted to the state's
+    /// formats, confidences and alternatives.
     fn reading(
         &self,
         image: &RgbImage,
@@ -253,6 +255,11 @@ impl PlateRecognizer {
                 Some((_, p)) => (None, p),
                 None => (None, 0.0),
             }
+        };
+        let text = if text.text.len() < MIN_READ_CHARS {
+            text
+        } else {
+            formats::fit(text, state.as_deref())
         };
         let confidence = text.confidence();
         let length_ok = (2..=8).contains(&text.text.len());

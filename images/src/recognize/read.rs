@@ -73,7 +73,7 @@ pub struct TextReading {
     pub text: String,
     pub char_confidences: Vec<f32>,
     /// For each character: the runner-up character and its probability, when there is one.
-    runners_up: Vec<Option<(char, f32)>>,
+    pub(super) runners_up: Vec<Option<(char, f32)>>,
 }
 
 impl TextReading {

@@ -35,5 +35,5 @@ pub use geometry::{PixelBox, Point, Quad};
 pub use output::{SetSummary, write_plate_set, write_scene_set, write_sequence};
 pub use random::item_seed;
 pub use scene::{Scene, SceneOptions, SceneSequence, render_scene};
-pub use states::state_codes;
+pub use states::{all_issued_patterns, issued_patterns, state_codes};
 pub use truth::{CharTruth, PlateTruth};

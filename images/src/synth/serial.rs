@@ -1,7 +1,7 @@
 //! The characters on a plate: a state's issued patterns, and vanity plates.
 
 use super::random::Dice;
-use super::states::Design;
+use super::states::{Design, drawn};
 
 /// Letters most states leave out of issued serials (they read as digits).
 const ISSUED_LETTERS: &[u8] = b"ABCDEFGHJKLMNPRSTUVWXYZ";
@@ -27,7 +27,7 @@ pub(crate) fn issue(design: &Design, dice: &mut Dice, vanity_share: f32) -> Seri
     if dice.chance(vanity_share) {
         return vanity(dice);
     }
-    let pattern = *dice.pick(design.patterns);
+    let pattern = drawn(*dice.pick(design.patterns));
     let all_letters = dice.chance(0.08);
     let groups = pattern
         .split('_')
@@ -58,6 +58,7 @@ pub(crate) fn given(text: &str, design: &Design) -> Serial {
     let split = design
         .patterns
         .iter()
+        .map(|p| drawn(p))
         .find(|p| p.replace('_', "").len() == clean.len())
         .and_then(|p| p.find('_'));
     let groups = match split {
@@ -151,7 +152,9 @@ mod tests {
                     .map(|c| if c.is_ascii_digit() { '9' } else { 'L' })
                     .collect();
                 assert!(
-                    d.patterns.iter().any(|p| p.replace('_', "") == shape),
+                    d.patterns
+                        .iter()
+                        .any(|p| drawn(p).replace('_', "") == shape),
                     "{}: {} fits no pattern",
                     d.code,
                     s.text()

@@ -102,7 +102,8 @@ pub(crate) struct Design {
     pub background: Background,
     pub scenery: &'static [Scenery],
     pub emblem: Option<(Emblem, EmblemPlace)>,
-    /// `L` a letter, `9` a digit, `_` where the gap goes.
+    /// `L` a letter, `9` a digit, `_` where the gap goes; a leading `*` marks a shape drawn for
+    /// variety that the state does not issue (the recogniser fits readings only to the others).
     pub patterns: &'static [&'static str],
     pub gaps: &'static [Gap],
     /// Share of plates with raised (embossed) characters rather than flat print.
@@ -114,6 +115,26 @@ pub(crate) struct Design {
 /// The two-letter codes of every design, lower case, in table order.
 pub fn state_codes() -> Vec<&'static str> {
     DESIGNS.iter().map(|d| d.code).collect()
+}
+
+/// The registration patterns `code`'s state issues (`L` a letter, `9` a digit, `_` the gap);
+/// none for a code without a design. The recogniser fits its readings to them.
+pub fn issued_patterns(code: &str) -> Vec<&'static str> {
+    design(code).map_or_else(Vec::new, |d| issued(d.patterns).collect())
+}
+
+/// Every state's issued patterns, for a plate whose state is not known.
+pub fn all_issued_patterns() -> Vec<&'static str> {
+    DESIGNS.iter().flat_map(|d| issued(d.patterns)).collect()
+}
+
+fn issued(patterns: &'static [&'static str]) -> impl Iterator<Item = &'static str> {
+    patterns.iter().copied().filter(|p| !p.starts_with('*'))
+}
+
+/// A pattern as drawn: without the mark of a shape the state does not issue.
+pub(crate) fn drawn(pattern: &str) -> &str {
+    pattern.trim_start_matches('*')
 }
 
 pub(crate) fn design(code: &str) -> Option<&'static Design> {

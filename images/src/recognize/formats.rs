@@ -1,0 +1,288 @@
+//! A reading fitted to the registration formats states issue, written as records key it.
+//!
+//! The reader reads glyphs, but a plate's characters also follow its state's format (`LLL_9999`,
+//! `9LLL999`, ...). Where the reader was torn between a letter and a digit (`D` or `0`, `8` or
+//! `B`), a reading that fits the format is likelier right, as ALPR post-processing has long
+//! used. Many plate fonts draw O and 0 alike, so no reader can tell them apart by shape: the
+//! format decides, and where it does not call for a letter the digit is written, as dispatch
+//! keys plates (several states never issue the letter O and key zero for it; the hot-list
+//! matcher treats the two as one besides).
+
+use super::read::TextReading;
+use crate::synth;
+
+/// A runner-up character less likely than this is no alternative.
+const MIN_RUNNER_UP: f32 = 0.02;
+/// At most this many characters are replaced by their runners-up to fit a format.
+const MAX_SWAPS: usize = 2;
+/// A fitted reading replaces the reader's only when at least this share as likely: the reader
+/// was torn, not merely aware of a second choice (`ADT80S` is a Maryland plate though `ADT809`,
+/// a quarter as likely, fits its issued format).
+const MIN_SHARE: f32 = 0.5;
+
+/// The glyph many plate fonts draw the same as `c`.
+fn twin(c: char) -> Option<char> {
+    match c {
+        'O' => Some('0'),
+        '0' => Some('O'),
+        _ => None,
+    }
+}
+
+/// Whether pattern character `p` (`L` a letter, `9` a digit) allows character `c`.
+fn allows(p: char, c: char) -> bool {
+    match p {
+        'L' => c.is_ascii_uppercase(),
+        '9' => c.is_ascii_digit(),
+        _ => false,
+    }
+}
+
+/// One way to read a character: which, how likely, and whether it is the runner-up.
+#[derive(Debug, Clone, Copy)]
+struct Choice {
+    c: char,
+    p: f32,
+    /// The runner-up rather than the reader's choice or its twin.
+    swap: bool,
+    /// Not the reader's own character.
+    changed: bool,
+}
+
+/// `reading` fitted to the formats of `state` (of every state when it is not known): the
+/// likeliest reading that fits one, when it is at least [`MIN_SHARE`] as likely as the
+/// reader's own; otherwise the reader's own, with the digit 0 for every O. At a replaced
+/// character the reader's own choice becomes the runner-up, so it stays an alternative.
+pub fn fit(reading: TextReading, state: Option<&str>) -> TextReading {
+    let len = reading.text.chars().count();
+    let issued = state.map(synth::issued_patterns).unwrap_or_default();
+    let issued = if issued.is_empty() {
+        synth::all_issued_patterns()
+    } else {
+        issued
+    };
+    let patterns: Vec<Vec<char>> = issued.into_iter().map(shape).collect();
+    let patterns: Vec<&[char]> = patterns
+        .iter()
+        .filter(|p| p.len() == len)
+        .map(Vec::as_slice)
+        .collect();
+    let options: Vec<Vec<Choice>> = reading
+        .text
+        .chars()
+        .enumerate()
+        .map(|(i, c)| {
+            let p = reading.char_confidences.get(i).copied().unwrap_or(0.0);
+            let mut o = vec![Choice {
+                c,
+                p,
+                swap: false,
+                changed: false,
+            }];
+            if let Some(t) = twin(c) {
+                // The same glyph: as likely as the reader's own.
+                o.push(Choice {
+                    c: t,
+                    p,
+                    swap: false,
+                    changed: true,
+                });
+            }
+            if let Some(Some((r, q))) = reading.runners_up.get(i)
+                && *q >= MIN_RUNNER_UP
+                && Some(*r) != twin(c)
+            {
+                o.push(Choice {
+                    c: *r,
+                    p: *q,
+                    swap: true,
+                    changed: true,
+                });
+                if let Some(t) = twin(*r) {
+                    o.push(Choice {
+                        c: t,
+                        p: *q,
+                        swap: true,
+                        changed: true,
+                    });
+                }
+            }
+            o
+        })
+        .collect();
+    let mut best: Option<(Vec<Choice>, f32)> = None;
+    let mut path = Vec::with_capacity(len);
+    search(&options, &patterns, &mut path, 0, 1.0, &mut best);
+    let own = reading.confidence();
+    let chosen: Vec<Choice> = match best {
+        Some((choices, p)) if p >= MIN_SHARE * own => choices,
+        _ => reading
+            .text
+            .chars()
+            .enumerate()
+            .map(|(i, c)| Choice {
+                c: if c == 'O' { '0' } else { c },
+                p: reading.char_confidences.get(i).copied().unwrap_or(0.0),
+                swap: false,
+                changed: c == 'O',
+            })
+            .collect(),
+    };
+    rebuild(&reading, &chosen)
+}
+
+fn shape(pattern: &str) -> Vec<char> {
+    pattern.chars().filter(|&p| p != '_').collect()
+}
+
+/// Depth-first over each character's choices, keeping only those some pattern still allows:
+/// the likeliest full reading that fits, and on a tie (O or 0 where formats allow either) the
+/// reader's own choice, which a font that draws them apart lets it make.
+fn search(
+    options: &[Vec<Choice>],
+    patterns: &[&[char]],
+    path: &mut Vec<Choice>,
+    swaps: usize,
+    p: f32,
+    best: &mut Option<(Vec<Choice>, f32)>,
+) {
+    let at = path.len();
+    let Some(here) = options.get(at) else {
+        let better = match best {
+            None => true,
+            Some((b, bp)) => p > *bp || (p == *bp && changes(path) < changes(b)),
+        };
+        if better {
+            *best = Some((path.clone(), p));
+        }
+        return;
+    };
+    for &choice in here {
+        let swaps = swaps + usize::from(choice.swap);
+        if swaps > MAX_SWAPS {
+            continue;
+        }
+        let still: Vec<&[char]> = patterns
+            .iter()
+            .copied()
+            .filter(|pat| pat.get(at).is_some_and(|&k| allows(k, choice.c)))
+            .collect();
+        if still.is_empty() {
+            continue;
+        }
+        path.push(choice);
+        search(options, &still, path, swaps, p * choice.p, best);
+        path.pop();
+    }
+}
+
+fn changes(path: &[Choice]) -> usize {
+    path.iter().filter(|c| c.changed).count()
+}
+
+/// The reading with `chosen` characters; where one differs, the reader's own is its runner-up.
+fn rebuild(reading: &TextReading, chosen: &[Choice]) -> TextReading {
+    let mut out = reading.clone();
+    out.text = chosen.iter().map(|c| c.c).collect();
+    for (i, (own, new)) in reading.text.chars().zip(chosen).enumerate() {
+        if own == new.c {
+            continue;
+        }
+        if let Some(slot) = out.char_confidences.get_mut(i) {
+            *slot = new.p;
+        }
+        if let Some(slot) = out.runners_up.get_mut(i) {
+            let own_p = reading.char_confidences.get(i).copied().unwrap_or(0.0);
+            *slot = if twin(own) == Some(new.c) {
+                // The same glyph: the reader's runner-up stays the alternative.
+                slot.filter(|(r, _)| *r != new.c)
+            } else {
+                Some((own, own_p))
+            };
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reading(text: &str, confidences: &[f32], runners_up: &[Option<(char, f32)>]) -> TextReading {
+        TextReading {
+            text: text.to_string(),
+            char_confidences: confidences.to_vec(),
+            runners_up: runners_up.to_vec(),
+        }
+    }
+
+    fn sure(text: &str) -> TextReading {
+        let n = text.len();
+        reading(text, &vec![0.99; n], &vec![None; n])
+    }
+
+    #[test]
+    fn the_format_decides_between_o_and_zero() {
+        // Connecticut issues 999_LLL: the last character is a letter.
+        assert_eq!(fit(sure("471NZ0"), Some("CT")).text, "471NZO");
+        // Louisiana issues LLL_999: the first is a letter.
+        assert_eq!(fit(sure("0IT643"), Some("LA")).text, "OIT643");
+        // ... and digits where the format has digits.
+        assert_eq!(fit(sure("ABCO12"), Some("LA")).text, "ABC012");
+    }
+
+    #[test]
+    fn a_plate_no_format_fits_is_keyed_with_zeros() {
+        // Seven letters are no issued Idaho format: a vanity plate, keyed with the digit.
+        let fitted = fit(sure("BLOGGER"), Some("ID"));
+        assert_eq!(fitted.text, "BL0GGER");
+        assert_eq!(fitted.confidence(), sure("BLOGGER").confidence());
+    }
+
+    #[test]
+    fn where_either_fits_the_reader_s_own_is_kept() {
+        // West Virginia issues both 9LL_999 and LLL_999.
+        assert_eq!(fit(sure("OAM145"), Some("WV")).text, "OAM145");
+        assert_eq!(fit(sure("0AM145"), Some("WV")).text, "0AM145");
+    }
+
+    #[test]
+    fn a_shape_drawn_but_not_issued_is_no_format() {
+        // California plates are drawn as LLLLLL9 for variety; the state issues 9LLL999.
+        assert_eq!(fit(sure("HALTCO2"), Some("CA")).text, "HALTC02");
+    }
+
+    #[test]
+    fn an_unsure_character_takes_its_runner_up_to_fit_and_keeps_its_own_as_the_alternative() {
+        // North Carolina issues LLL_9999; the reader was torn between 8 and B.
+        let r = reading(
+            "JS87911",
+            &[0.99, 0.99, 0.55, 0.99, 0.99, 0.99, 0.99],
+            &[None, None, Some(('B', 0.4)), None, None, None, None],
+        );
+        let fitted = fit(r, Some("NC"));
+        assert_eq!(fitted.text, "JSB7911");
+        assert!((fitted.char_confidences[2] - 0.4).abs() < 1e-6);
+        let alternatives = fitted.alternatives(3);
+        assert!(
+            alternatives.iter().any(|(t, _)| t == "JS87911"),
+            "{alternatives:?}"
+        );
+    }
+
+    #[test]
+    fn a_runner_up_far_less_likely_does_not_replace_the_reading() {
+        let r = reading(
+            "JS87911",
+            &[0.99, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99],
+            &[None, None, Some(('B', 0.25)), None, None, None, None],
+        );
+        assert_eq!(fit(r, Some("NC")).text, "JS87911");
+    }
+
+    #[test]
+    fn a_reading_that_fits_is_kept() {
+        assert_eq!(fit(sure("7ABC123"), Some("CA")).text, "7ABC123");
+        assert_eq!(fit(sure("ABC123"), None).text, "ABC123");
+    }
+}
