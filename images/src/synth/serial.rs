@@ -27,7 +27,8 @@ pub(crate) fn issue(design: &Design, dice: &mut Dice, vanity_share: f32) -> Seri
     if dice.chance(vanity_share) {
         return vanity(dice);
     }
-    let pattern = drawn(*dice.pick(design.patterns));
+    let pattern: &str = dice.pick(design.patterns);
+    let pattern = drawn(pattern);
     let all_letters = dice.chance(0.08);
     let groups = pattern
         .split('_')
