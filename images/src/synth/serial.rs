@@ -27,8 +27,7 @@ pub(crate) fn issue(design: &Design, dice: &mut Dice, vanity_share: f32) -> Seri
     if dice.chance(vanity_share) {
         return vanity(dice);
     }
-    let pattern: &str = dice.pick(design.patterns);
-    let pattern = drawn(pattern);
+    let pattern = drawn(dice.pick::<&str>(design.patterns));
     let all_letters = dice.chance(0.08);
     let groups = pattern
         .split('_')
