@@ -38,15 +38,13 @@ fn allows(p: char, c: char) -> bool {
     }
 }
 
-/// One way to read a character: which, how likely, and whether it is the runner-up.
+/// One way to read a character: which, how likely, and whether it is the runner-up (rather
+/// than the reader's own choice or its twin). Each character's first choice is the reader's own.
 #[derive(Debug, Clone, Copy)]
 struct Choice {
     c: char,
     p: f32,
-    /// The runner-up rather than the reader's choice or its twin.
     swap: bool,
-    /// Not the reader's own character.
-    changed: bool,
 }
 
 /// `reading` fitted to the formats of `state` (of every state when it is not known): the
@@ -73,19 +71,13 @@ pub fn fit(reading: TextReading, state: Option<&str>) -> TextReading {
         .enumerate()
         .map(|(i, c)| {
             let p = reading.char_confidences.get(i).copied().unwrap_or(0.0);
-            let mut o = vec![Choice {
-                c,
-                p,
-                swap: false,
-                changed: false,
-            }];
+            let mut o = vec![Choice { c, p, swap: false }];
             if let Some(t) = twin(c) {
                 // The same glyph: as likely as the reader's own.
                 o.push(Choice {
                     c: t,
                     p,
                     swap: false,
-                    changed: true,
                 });
             }
             if let Some(Some((r, q))) = reading.runners_up.get(i)
@@ -96,14 +88,12 @@ pub fn fit(reading: TextReading, state: Option<&str>) -> TextReading {
                     c: *r,
                     p: *q,
                     swap: true,
-                    changed: true,
                 });
                 if let Some(t) = twin(*r) {
                     o.push(Choice {
                         c: t,
                         p: *q,
                         swap: true,
-                        changed: true,
                     });
                 }
             }
@@ -124,7 +114,6 @@ pub fn fit(reading: TextReading, state: Option<&str>) -> TextReading {
                 c: if c == 'O' { '0' } else { c },
                 p: reading.char_confidences.get(i).copied().unwrap_or(0.0),
                 swap: false,
-                changed: c == 'O',
             })
             .collect(),
     };
@@ -150,7 +139,7 @@ fn search(
     let Some(here) = options.get(at) else {
         let better = match best {
             None => true,
-            Some((b, bp)) => p > *bp || (p == *bp && changes(path) < changes(b)),
+            Some((b, bp)) => p > *bp || (p == *bp && changes(options, path) < changes(options, b)),
         };
         if better {
             *best = Some((path.clone(), p));
@@ -176,8 +165,12 @@ fn search(
     }
 }
 
-fn changes(path: &[Choice]) -> usize {
-    path.iter().filter(|c| c.changed).count()
+/// How many characters of `path` are not the reader's own.
+fn changes(options: &[Vec<Choice>], path: &[Choice]) -> usize {
+    path.iter()
+        .zip(options)
+        .filter(|(chosen, o)| o.first().is_some_and(|own| own.c != chosen.c))
+        .count()
 }
 
 /// The reading with `chosen` characters; where one differs, the reader's own is its runner-up.
