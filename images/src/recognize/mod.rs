@@ -150,9 +150,9 @@ impl PlateRecognizer {
     /// Reads a detected plate. When the first reading of a sure detection is unsure, the box is
     /// tried again a little looser and lower, and the surest reading kept: a detection off by a
     /// few pixels cuts a character or lets in the plate's frame, and the reader's own confidence
-    /// tells which box fitted best. The plate is also read past the detection's
-    /// sides, and that reading kept when it is the same text and more, read about as surely (the
-    /// detection cut the plate short); the reading's box is then the wider one.
+    /// tells which box fitted best. The plate is also read past the detection's sides, and that
+    /// reading kept when it is the same text and more, read about as surely (the detection cut
+    /// the plate short); the reading's box is then the wider one.
     fn read_detection(
         &self,
         image: &RgbImage,
