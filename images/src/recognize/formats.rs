@@ -120,6 +120,19 @@ pub fn fit(reading: TextReading, state: Option<&str>) -> TextReading {
     rebuild(&reading, &chosen)
 }
 
+/// Whether `text` fits a format some state issues, O and 0 taken as one glyph.
+pub fn fits_some_state(text: &str) -> bool {
+    let len = text.chars().count();
+    synth::all_issued_patterns().into_iter().any(|pattern| {
+        let shape = shape(pattern);
+        shape.len() == len
+            && shape
+                .iter()
+                .zip(text.chars())
+                .all(|(&k, c)| allows(k, c) || twin(c).is_some_and(|t| allows(k, t)))
+    })
+}
+
 fn shape(pattern: &str) -> Vec<char> {
     pattern.chars().filter(|&p| p != '_').collect()
 }
@@ -271,6 +284,16 @@ mod tests {
             &[None, None, Some(('B', 0.25)), None, None, None, None],
         );
         assert_eq!(fit(r, Some("NC")).text, "JS87911");
+    }
+
+    #[test]
+    fn issued_formats_of_any_state_are_recognised() {
+        assert!(fits_some_state("ABC1234"));
+        assert!(fits_some_state("7ABC123"));
+        assert!(fits_some_state("ABCO234"), "O is 0's twin");
+        assert!(!fits_some_state("IIIIIJ1"));
+        assert!(!fits_some_state("I0III"));
+        assert!(!fits_some_state(""));
     }
 
     #[test]
