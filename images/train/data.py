@@ -99,10 +99,17 @@ def quad_from_box(w, h, rng, jitter):
     return [c for p in pts for c in p]
 
 
-def augment(img, rng, out_w, out_h, jitter=0.06, small=True):
-    """One camera-like sample of a tight plate image, resized to out_w x out_h."""
-    w, h = img.size
-    quad = quad_from_box(w, h, rng, jitter)
+def augment(img, rng, out_w, out_h, jitter=0.06, small=True, inner=None):
+    """One camera-like sample of a tight plate image, resized to out_w x out_h. With `inner`
+    (x, y, w, h), the plate is that box of a larger image, and a loose box shows what really
+    surrounds the plate (bumper, frame, emblem) instead of a flat fill."""
+    if inner is None:
+        w, h = img.size
+        quad = quad_from_box(w, h, rng, jitter)
+    else:
+        ox, oy, w, h = inner
+        quad = quad_from_box(w, h, rng, jitter)
+        quad = [c + (ox if i % 2 == 0 else oy) for i, c in enumerate(quad)]
     # Camera plates are often small: read a low-resolution copy some of the time.
     if small and rng.random() < 0.6:
         tw = int(rng.uniform(45, 140))
@@ -140,6 +147,17 @@ def scene_plate(path, box, pad=0.0):
     x, y, w, h, _ = box
     img = load_rgb(path)
     return img.crop((x - pad * w, y - pad * h, x + w + pad * w, y + h + pad * h))
+
+
+def scene_plate_in_context(path, box, pad=0.5):
+    """The plate's box with `pad` of its size around it on each side, and where the plate lies
+    in that crop: (image, (x, y, w, h))."""
+    x, y, w, h, _ = box
+    img = load_rgb(path)
+    px, py = pad * w, pad * h
+    x0, y0 = max(0, int(x - px)), max(0, int(y - py))
+    x1, y1 = min(img.width, int(x + w + px + 1)), min(img.height, int(y + h + py + 1))
+    return img.crop((x0, y0, x1, y1)), (x - x0, y - y0, w, h)
 
 
 def to_gray(a):

@@ -82,21 +82,25 @@ def sources(kind, synthetic_dirs):
     return out
 
 
-def load(src):
+def load(src, context):
+    """The plate image, and where the plate lies in it when it shows `context` of the plate's
+    size around it (scenes only; `None` when the image is all plate)."""
     if src[0] == "file":
-        return D.load_rgb(src[1])
-    return D.scene_plate(src[1], src[2])
+        return D.load_rgb(src[1]), None
+    if context > 0:
+        return D.scene_plate_in_context(src[1], src[2], context)
+    return D.scene_plate(src[1], src[2]), None
 
 
 def make_samples(args):
-    kind, items, seed, copies = args
+    kind, items, seed, copies, scene_copies, context = args
     rng = np.random.default_rng(seed)
     xs, ys = [], []
     for src, state, plate in items:
-        img = load(src)
-        for _ in range(copies):
+        img, inner = load(src, context)
+        for _ in range(scene_copies if src[0] == "scene" else copies):
             if kind == "reader":
-                a = D.augment(img, rng, D.READER_W, D.READER_H)
+                a = D.augment(img, rng, D.READER_W, D.READER_H, inner=inner)
                 xs.append(D.to_gray(a)[..., None])
                 ys.append(plate)
             else:
@@ -106,10 +110,11 @@ def make_samples(args):
     return np.stack(xs), ys
 
 
-def build_pool(kind, items, copies, seed, workers=2):
+def build_pool(kind, items, copies, seed, scene_copies=None, context=0.0, workers=2):
     chunks = [items[i:i + 64] for i in range(0, len(items), 64)]
-    jobs = [(kind, [(s, st, p) for s, st, p, _ in c], seed * 100003 + i, copies)
-            for i, c in enumerate(chunks)]
+    scene_copies = copies if scene_copies is None else scene_copies
+    jobs = [(kind, [(s, st, p) for s, st, p, _ in c], seed * 100003 + i, copies, scene_copies,
+             context) for i, c in enumerate(chunks)]
     xs, ys = [], []
     with ProcessPoolExecutor(workers) as ex:
         for x, y in ex.map(make_samples, jobs):
@@ -172,6 +177,11 @@ def main():
     ap.add_argument("--synthetic", action="append", default=[])
     ap.add_argument("--copies", type=int, default=24, help="augmented samples per real plate")
     ap.add_argument("--synthetic-copies", type=int, default=1)
+    ap.add_argument("--scene-copies", type=int,
+                    help="augmented samples per training scene plate (default: --copies)")
+    ap.add_argument("--scene-context", type=float, default=0.0,
+                    help="cut scene plates with this share of their size around them, so a loose "
+                         "box shows the real bumper and frame (0: the labelled box, flat fill)")
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=2e-3)
@@ -193,7 +203,7 @@ def main():
     real = [i for i in items if i[3] == "real"]
     synth = [i for i in items if i[3] == "synthetic"]
     t0 = time.time()
-    xr, yr = build_pool(kind, real, a.copies, a.seed)
+    xr, yr = build_pool(kind, real, a.copies, a.seed, a.scene_copies, a.scene_context)
     pools = [(xr, yr)]
     if synth:
         pools.append(build_pool(kind, synth, a.synthetic_copies, a.seed + 7))
