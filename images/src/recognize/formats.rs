@@ -8,7 +8,7 @@
 //! keys plates (several states never issue the letter O and key zero for it; the hot-list
 //! matcher treats the two as one besides).
 
-use super::read::TextReading;
+use super::read::{AS_LIKELY_NOTHING, TextReading};
 use crate::synth;
 
 /// A runner-up character less likely than this is no alternative.
@@ -51,8 +51,11 @@ struct Choice {
 /// likeliest reading that fits one, when it is at least [`MIN_SHARE`] as likely as the
 /// reader's own; otherwise the reader's own, with the digit 0 for every O. At a replaced
 /// character the reader's own choice becomes the runner-up, so it stays an alternative.
+///
+/// A character the reader saw as about as likely nothing ([`AS_LIKELY_NOTHING`]) may also be
+/// taken as nothing to fit (`RDNY464`, the `Y` a bolt between characters, fits Louisiana as
+/// `RDN464`); the reader's own text stays an alternative. Only one character is dropped.
 pub fn fit(reading: TextReading, state: Option<&str>) -> TextReading {
-    let len = reading.text.chars().count();
     let issued = state.map(synth::issued_patterns).unwrap_or_default();
     let issued = if issued.is_empty() {
         synth::all_issued_patterns()
@@ -60,6 +63,55 @@ pub fn fit(reading: TextReading, state: Option<&str>) -> TextReading {
         issued
     };
     let patterns: Vec<Vec<char>> = issued.into_iter().map(shape).collect();
+    let own = reading.confidence();
+    let mut best = likeliest_fit(&reading, &patterns).map(|(c, p)| (reading.clone(), c, p));
+    let chars: Vec<char> = reading.text.chars().collect();
+    let same = |a: char, b: char| a == b || twin(a) == Some(b);
+    for (i, &g) in reading.gaps.iter().enumerate() {
+        // Between two like characters the reader must see a gap to read both, so a repeated
+        // character is not taken as nothing (`A000956` is no `A00956`).
+        let repeated = [i.wrapping_sub(1), i + 1].iter().any(|&j| {
+            chars
+                .get(j)
+                .zip(chars.get(i))
+                .is_some_and(|(&a, &b)| same(a, b))
+        });
+        if g < AS_LIKELY_NOTHING || repeated {
+            continue;
+        }
+        let Some(shorter) = reading.without(i) else {
+            continue;
+        };
+        // The search's chance is the characters'; the gap's is the reading's besides.
+        let gap = shorter.dropped.as_ref().map_or(1.0, |d| d.chance);
+        if let Some((c, p)) = likeliest_fit(&shorter, &patterns)
+            && best.as_ref().is_none_or(|(_, _, bp)| p * gap > *bp)
+        {
+            best = Some((shorter, c, p * gap));
+        }
+    }
+    match best {
+        Some((base, chosen, p)) if p >= MIN_SHARE * own => rebuild(&base, &chosen),
+        _ => {
+            let zeros: Vec<Choice> = reading
+                .text
+                .chars()
+                .enumerate()
+                .map(|(i, c)| Choice {
+                    c: if c == 'O' { '0' } else { c },
+                    p: reading.char_confidences.get(i).copied().unwrap_or(0.0),
+                    swap: false,
+                })
+                .collect();
+            rebuild(&reading, &zeros)
+        }
+    }
+}
+
+/// The likeliest way to read `reading`'s characters that fits one of `patterns`, and its
+/// chance, when there is one.
+fn likeliest_fit(reading: &TextReading, patterns: &[Vec<char>]) -> Option<(Vec<Choice>, f32)> {
+    let len = reading.text.chars().count();
     let patterns: Vec<&[char]> = patterns
         .iter()
         .filter(|p| p.len() == len)
@@ -100,24 +152,10 @@ pub fn fit(reading: TextReading, state: Option<&str>) -> TextReading {
             o
         })
         .collect();
-    let mut best: Option<(Vec<Choice>, f32)> = None;
+    let mut best = None;
     let mut path = Vec::with_capacity(len);
     search(&options, &patterns, &mut path, 0, 1.0, &mut best);
-    let own = reading.confidence();
-    let chosen: Vec<Choice> = match best {
-        Some((choices, p)) if p >= MIN_SHARE * own => choices,
-        _ => reading
-            .text
-            .chars()
-            .enumerate()
-            .map(|(i, c)| Choice {
-                c: if c == 'O' { '0' } else { c },
-                p: reading.char_confidences.get(i).copied().unwrap_or(0.0),
-                swap: false,
-            })
-            .collect(),
-    };
-    rebuild(&reading, &chosen)
+    best
 }
 
 /// Whether `text` fits a format some state issues, O and 0 taken as one glyph.
@@ -219,12 +257,56 @@ mod tests {
             text: text.to_string(),
             char_confidences: confidences.to_vec(),
             runners_up: runners_up.to_vec(),
+            gaps: vec![0.0; text.chars().count()],
+            dropped: None,
         }
     }
 
     fn sure(text: &str) -> TextReading {
         let n = text.len();
         reading(text, &vec![0.99; n], &vec![None; n])
+    }
+
+    /// `text` read surely but for character `i`, read `own` with the blank `gap` as likely.
+    fn half_seen(text: &str, i: usize, own: f32, gap: f32) -> TextReading {
+        let mut r = sure(text);
+        r.char_confidences[i] = own;
+        r.gaps[i] = gap;
+        r
+    }
+
+    #[test]
+    fn a_character_as_likely_nothing_is_dropped_to_fit_and_the_reader_s_own_stays_an_alternative() {
+        // Louisiana issues LLL_999; the reader read a Y it was nearly as sure was nothing.
+        let r = half_seen("RDNY464", 3, 0.64, 0.55);
+        let own = r.confidence();
+        let fitted = fit(r, Some("LA"));
+        assert_eq!(fitted.text, "RDN464");
+        // As likely as the gap: no surer than the reader was of its own text.
+        assert!(
+            fitted.confidence() < own,
+            "{} vs {own}",
+            fitted.confidence()
+        );
+        assert!((fitted.confidence() - 0.99f32.powi(6) * 0.64 * 0.55).abs() < 1e-4);
+        let alternatives = fitted.alternatives(3);
+        assert!(
+            alternatives.iter().any(|(t, _)| t == "RDNY464"),
+            "{alternatives:?}"
+        );
+    }
+
+    #[test]
+    fn a_character_likelier_there_than_not_is_not_dropped() {
+        let fitted = fit(half_seen("RDNY464", 3, 0.64, 0.3), Some("LA"));
+        assert_eq!(fitted.text, "RDNY464");
+    }
+
+    #[test]
+    fn a_repeated_character_is_not_dropped() {
+        // Maryland issues LLL_999 too, but the gap between repeats is the reader's own doing.
+        let fitted = fit(half_seen("A000956", 2, 0.6, 0.6), Some("MD"));
+        assert_eq!(fitted.text, "A000956");
     }
 
     #[test]

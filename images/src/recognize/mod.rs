@@ -180,7 +180,9 @@ impl PlateRecognizer {
                 break;
             }
             let wider_box = wider.grown(READ_MARGIN, w, h);
-            let text = self.read_text(image, &wider_box, resizer)?;
+            let text = self
+                .read_text(image, &wider_box, resizer)?
+                .trimmed_around(&best.0.text);
             let more = text.text.len() > best.0.text.len() && text.text.contains(&best.0.text);
             if !more || text.confidence() < WIDER_SURE * best.0.confidence() {
                 break;

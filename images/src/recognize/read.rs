@@ -67,6 +67,10 @@ fn softmax(logits: &mut [f32]) {
     }
 }
 
+/// A character is about as likely nothing when the reader's blank is at least this share as
+/// likely as it.
+pub const AS_LIKELY_NOTHING: f32 = 0.5;
+
 /// Text as read, each character's confidence, and where a second choice was close.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TextReading {
@@ -74,6 +78,22 @@ pub struct TextReading {
     pub char_confidences: Vec<f32>,
     /// For each character: the runner-up character and its probability, when there is one.
     pub(super) runners_up: Vec<Option<(char, f32)>>,
+    /// For each character: how likely the reader saw nothing there rather than it (the blank's
+    /// probability over the character's, across the columns that read it). A glyph read from
+    /// a bolt, a frame's edge or an emblem is often nearly as likely nothing.
+    pub(super) gaps: Vec<f32>,
+    /// When a character the reader read was taken as nothing ([`TextReading::without`]): the
+    /// chance of that gap, and the reader's own text with its confidence (an alternative).
+    pub(super) dropped: Option<Dropped>,
+}
+
+/// A character of the reader's text taken as nothing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dropped {
+    /// The chance the reader gave to nothing at that place.
+    pub chance: f32,
+    /// The reader's own text and its confidence.
+    pub own: (String, f32),
 }
 
 impl TextReading {
@@ -82,7 +102,60 @@ impl TextReading {
         if self.text.is_empty() {
             return 0.0;
         }
-        self.char_confidences.iter().product()
+        let gap = self.dropped.as_ref().map_or(1.0, |d| d.chance);
+        self.char_confidences.iter().product::<f32>() * gap
+    }
+
+    /// The reading with character `i` taken as nothing, as likely as the reader saw nothing
+    /// there; the reader's own text stays an alternative.
+    pub fn without(&self, i: usize) -> Option<TextReading> {
+        if self.dropped.is_some() {
+            return None;
+        }
+        let mut out = self.clone();
+        let (own, gap) = out.remove(i)?;
+        out.dropped = Some(Dropped {
+            chance: own * gap,
+            own: (self.text.clone(), self.confidence()),
+        });
+        Some(out)
+    }
+
+    /// The reading without characters at its ends that the reader saw as likely nothing
+    /// ([`AS_LIKELY_NOTHING`]), as long as it still contains `core`: read past a plate's
+    /// sides, a bolt or a frame's edge is often read as a glyph, half-heartedly.
+    pub fn trimmed_around(&self, core: &str) -> TextReading {
+        let mut out = self.clone();
+        loop {
+            let last = out.gaps.len().saturating_sub(1);
+            let end = [0, last].into_iter().find(|&i| {
+                out.gaps.get(i).is_some_and(|&g| g >= AS_LIKELY_NOTHING) && {
+                    let mut rest: Vec<char> = out.text.chars().collect();
+                    rest.remove(i);
+                    rest.into_iter().collect::<String>().contains(core)
+                }
+            });
+            if end.and_then(|i| out.remove(i)).is_none() {
+                return out;
+            }
+        }
+    }
+
+    /// Removes character `i` with its scores: its confidence and gap, when it was there.
+    fn remove(&mut self, i: usize) -> Option<(f32, f32)> {
+        let n = self.text.chars().count();
+        if i >= n
+            || self.char_confidences.len() != n
+            || self.runners_up.len() != n
+            || self.gaps.len() != n
+        {
+            return None;
+        }
+        let mut chars: Vec<char> = self.text.chars().collect();
+        chars.remove(i);
+        self.text = chars.into_iter().collect();
+        self.runners_up.remove(i);
+        Some((self.char_confidences.remove(i), self.gaps.remove(i)))
     }
 
     /// Other texts the plate may carry, most likely first: the runner-up at one or two of the
@@ -122,6 +195,9 @@ impl TextReading {
                 }
             }
         }
+        if let Some(d) = &self.dropped {
+            out.push(d.own.clone());
+        }
         out.sort_by(|a, b| b.1.total_cmp(&a.1));
         out.dedup_by(|a, b| a.0 == b.0);
         out.retain(|(t, _)| *t != self.text);
@@ -137,6 +213,8 @@ pub fn decode_text(out: &Output) -> TextReading {
         text: String::new(),
         char_confidences: Vec::new(),
         runners_up: Vec::new(),
+        gaps: Vec::new(),
+        dropped: None,
     };
     let [_, classes, _, steps] = out.shape[..] else {
         return reading;
@@ -153,16 +231,23 @@ pub fn decode_text(out: &Output) -> TextReading {
                 .filter(|&(c, _)| c != best && c != 0 && c <= CHARSET.len())
                 .max_by(|a, b| a.1.total_cmp(b.1))
                 .map(|(c, &q)| (char::from(CHARSET[c - 1]), q));
+            let gap = p[0] / best_p.max(f32::MIN_POSITIVE);
             if best != prev {
                 reading.text.push(char::from(CHARSET[best - 1]));
                 reading.char_confidences.push(best_p);
                 reading.runners_up.push(runner);
-            } else if let Some(last) = reading.char_confidences.last_mut()
-                && best_p > *last
-            {
-                *last = best_p;
-                if let Some(r) = reading.runners_up.last_mut() {
-                    *r = runner;
+                reading.gaps.push(gap);
+            } else {
+                if let Some(g) = reading.gaps.last_mut() {
+                    *g *= gap;
+                }
+                if let Some(last) = reading.char_confidences.last_mut()
+                    && best_p > *last
+                {
+                    *last = best_p;
+                    if let Some(r) = reading.runners_up.last_mut() {
+                        *r = runner;
+                    }
                 }
             }
         }
@@ -240,5 +325,57 @@ mod tests {
             "{alts:?}"
         );
         assert!(ab0 > abo && a8o > abo, "one swap is likelier than two");
+    }
+
+    #[test]
+    fn a_character_s_gap_is_how_likely_nothing_was_seen_instead() {
+        let out = output(&[
+            &[(class('A'), 0.99)],
+            &[(0, 0.99)],
+            &[(class('Y'), 0.6), (0, 0.4)],
+            &[(class('Y'), 0.5), (0, 0.5)],
+            &[(0, 0.99)],
+            &[(class('7'), 0.98), (0, 0.02)],
+        ]);
+        let r = decode_text(&out);
+        assert_eq!(r.text, "AY7");
+        // Nothing instead of Y takes both of its columns blank.
+        assert!(
+            (r.gaps[1] - 0.4 / 0.6 * 0.5 / 0.5).abs() < 1e-3,
+            "{:?}",
+            r.gaps
+        );
+        assert!((r.gaps[2] - 0.02 / 0.98).abs() < 1e-3, "{:?}", r.gaps);
+    }
+
+    fn read_as(text: &str, gaps: &[f32]) -> TextReading {
+        TextReading {
+            text: text.to_string(),
+            char_confidences: vec![0.99; gaps.len()],
+            runners_up: vec![None; gaps.len()],
+            gaps: gaps.to_vec(),
+            dropped: None,
+        }
+    }
+
+    #[test]
+    fn characters_past_the_plate_read_as_likely_nothing_are_trimmed() {
+        // A frame's edge read as E left of the plate, a bolt as I right of it.
+        let wider = read_as("E08E6CKI", &[0.56, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.7]);
+        assert_eq!(wider.trimmed_around("8E6C").text, "08E6CK");
+        // Sure characters stay, and so does what was read before.
+        let sure = read_as("E08E6CK", &[0.1, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
+        assert_eq!(sure.trimmed_around("8E6C").text, "E08E6CK");
+        let core = read_as("8E6C", &[0.9, 0.0, 0.0, 0.9]);
+        assert_eq!(core.trimmed_around("8E6C").text, "8E6C");
+    }
+
+    #[test]
+    fn no_character_past_the_end_is_dropped() {
+        assert_eq!(read_as("AB", &[0.9, 0.9]).without(2), None);
+        let once = read_as("ABC", &[0.9, 0.9, 0.9]).without(1);
+        assert_eq!(once.as_ref().map(|r| r.text.as_str()), Some("AC"));
+        // One character at most.
+        assert_eq!(once.and_then(|r| r.without(0)), None);
     }
 }
