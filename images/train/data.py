@@ -54,9 +54,10 @@ def crops():
     return out
 
 
-def scenes():
-    """(path, [(x, y, w, h, plate)]) for every dev scene."""
-    d = os.path.join(shared_data(), "us-scenes-dev")
+def scenes(d=None):
+    """(path, [(x, y, w, h, plate)]) for every dev scene, or for every street frame in `d`
+    (`alpr render scenes` writes the same layout)."""
+    d = d or os.path.join(shared_data(), "us-scenes-dev")
     out = []
     for name in sorted(os.listdir(d)):
         if not name.endswith(".txt"):

@@ -64,7 +64,7 @@ def state_net():
     ]
 
 
-def sources(kind, synthetic_dirs):
+def sources(kind, synthetic_dirs, synthetic_scene_dirs=()):
     """(loader, state, plate) of every training plate, real first."""
     out = []
     for path, state, plate in D.crops():
@@ -79,6 +79,13 @@ def sources(kind, synthetic_dirs):
     for d in synthetic_dirs:
         for path, state, plate in D.synthetic(d):
             out.append((("file", path), state, plate, "synthetic"))
+    if kind == "reader":
+        # Plates as small and blurred as a street frame makes them: already camera-like, so
+        # augmented without a further low-resolution copy.
+        for d in synthetic_scene_dirs:
+            for path, boxes in D.scenes(d):
+                for b in boxes:
+                    out.append((("street", path, b), None, b[4], "synthetic"))
     return out
 
 
@@ -87,6 +94,8 @@ def load(src, context):
     size around it (scenes only; `None` when the image is all plate)."""
     if src[0] == "file":
         return D.load_rgb(src[1]), None
+    if src[0] == "street":
+        return D.scene_plate_in_context(src[1], src[2], 0.5)
     if context > 0:
         return D.scene_plate_in_context(src[1], src[2], context)
     return D.scene_plate(src[1], src[2]), None
@@ -100,7 +109,8 @@ def make_samples(args):
         img, inner = load(src, context)
         for _ in range(scene_copies if src[0] == "scene" else copies):
             if kind == "reader":
-                a = D.augment(img, rng, D.READER_W, D.READER_H, inner=inner)
+                a = D.augment(img, rng, D.READER_W, D.READER_H, inner=inner,
+                              small=src[0] != "street")
                 xs.append(D.to_gray(a)[..., None])
                 ys.append(plate)
             else:
@@ -177,6 +187,9 @@ def main():
     ap.add_argument("--synthetic", action="append", default=[])
     ap.add_argument("--copies", type=int, default=24, help="augmented samples per real plate")
     ap.add_argument("--synthetic-copies", type=int, default=1)
+    ap.add_argument("--synthetic-scenes", action="append", default=[],
+                    help="street frames from `alpr render scenes`: their plates as the frame "
+                         "shows them (reader only)")
     ap.add_argument("--scene-copies", type=int,
                     help="augmented samples per training scene plate (default: --copies)")
     ap.add_argument("--scene-context", type=float, default=0.0,
@@ -199,7 +212,7 @@ def main():
         net = reader_net(**READERS[a.arch])
     else:
         net = state_net()
-    items = sources(kind, a.synthetic)
+    items = sources(kind, a.synthetic, a.synthetic_scenes)
     real = [i for i in items if i[3] == "real"]
     synth = [i for i in items if i[3] == "synthetic"]
     t0 = time.time()
