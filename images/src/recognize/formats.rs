@@ -66,16 +66,14 @@ pub fn fit(reading: TextReading, state: Option<&str>) -> TextReading {
     let own = reading.confidence();
     let mut best = likeliest_fit(&reading, &patterns).map(|(c, p)| (reading.clone(), c, p));
     let chars: Vec<char> = reading.text.chars().collect();
-    let same = |a: char, b: char| a == b || twin(a) == Some(b);
+    let alike = |i: usize, j: usize| match (chars.get(i), chars.get(j)) {
+        (Some(&a), Some(&b)) => a == b || twin(a) == Some(b),
+        _ => false,
+    };
     for (i, &g) in reading.gaps.iter().enumerate() {
         // Between two like characters the reader must see a gap to read both, so a repeated
         // character is not taken as nothing (`A000956` is no `A00956`).
-        let repeated = [i.wrapping_sub(1), i + 1].iter().any(|&j| {
-            chars
-                .get(j)
-                .zip(chars.get(i))
-                .is_some_and(|(&a, &b)| same(a, b))
-        });
+        let repeated = alike(i, i.wrapping_sub(1)) || alike(i, i + 1);
         if g < AS_LIKELY_NOTHING || repeated {
             continue;
         }

@@ -89,11 +89,11 @@ pub struct TextReading {
 
 /// A character of the reader's text taken as nothing.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Dropped {
+pub(super) struct Dropped {
     /// The chance the reader gave to nothing at that place.
-    pub chance: f32,
+    pub(super) chance: f32,
     /// The reader's own text and its confidence.
-    pub own: (String, f32),
+    pub(super) own: (String, f32),
 }
 
 impl TextReading {
