@@ -8,6 +8,7 @@
 mod frame;
 mod image_store;
 mod observation;
+pub mod passes;
 pub mod recognize;
 pub mod smart_camera;
 pub mod source;

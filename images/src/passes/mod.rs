@@ -1,0 +1,303 @@
+//! One read per plate that passes a camera, from the readings of the frames that saw it.
+//!
+//! An ordinary camera sees a passing plate in many frames, and the recogniser reads each frame
+//! on its own: a car in view for two seconds would leave twenty reads in the store, some cut by
+//! the frame's edge, some with a character confused. Readings from one camera that are alike
+//! ([`plate_distance`]) and follow each other closely are a *pass*; when no frame has read the
+//! plate for [`PassLimits::quiet`], or the pass has lasted [`PassLimits::longest`], its readings
+//! are voted into one read ([`vote`]). Every text and alternative of the pass stays on that read
+//! as an alternative, so the hot-list matcher sees all it would have seen frame by frame.
+//!
+//! Smart cameras do this on board and send one read per pass; this is for the recogniser's.
+
+mod similar;
+mod vote;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+pub use similar::plate_distance;
+
+use crate::observation::PlateObservation;
+
+/// When a pass ends.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PassLimits {
+    /// A pass ends when no frame has read its plate for this long (camera time): the car has
+    /// gone, or is hidden.
+    pub quiet: Duration,
+    /// A pass ends when it has lasted this long, even with its plate still in view: how long a
+    /// hit's alert may wait for the frames after its first.
+    pub longest: Duration,
+}
+
+impl Default for PassLimits {
+    fn default() -> Self {
+        Self {
+            quiet: Duration::from_millis(1000),
+            longest: Duration::from_millis(2000),
+        }
+    }
+}
+
+/// The passes open at each camera.
+#[derive(Debug, Default)]
+pub struct Passes {
+    limits: PassLimits,
+    open: HashMap<String, Vec<Pass>>,
+}
+
+#[derive(Debug)]
+struct Pass {
+    first: DateTime<Utc>,
+    last: DateTime<Utc>,
+    readings: Vec<PlateObservation>,
+}
+
+impl Pass {
+    fn distance(&self, plate: &str) -> Option<usize> {
+        self.readings
+            .iter()
+            .filter_map(|r| plate_distance(&r.plate, plate))
+            .min()
+    }
+
+    /// Keeps the reading; of the readings with one text only the surest keeps its images, so an
+    /// open pass holds a few images however many frames it lasts.
+    fn add(&mut self, mut reading: PlateObservation) {
+        self.first = self.first.min(reading.captured_at);
+        self.last = self.last.max(reading.captured_at);
+        match self
+            .readings
+            .iter_mut()
+            .filter(|r| r.plate == reading.plate && has_images(r))
+            .max_by(|a, b| a.confidence.total_cmp(&b.confidence))
+        {
+            Some(kept) if kept.confidence >= reading.confidence => drop_images(&mut reading),
+            Some(kept) => drop_images(kept),
+            None => {}
+        }
+        self.readings.push(reading);
+    }
+
+    fn is_over(&self, now: DateTime<Utc>, limits: &PassLimits) -> bool {
+        let since = |t: DateTime<Utc>| (now - t).to_std().unwrap_or_default();
+        // A camera clock set back ends every pass: its times no longer compare.
+        now < self.last || since(self.last) >= limits.quiet || since(self.first) >= limits.longest
+    }
+}
+
+fn has_images(r: &PlateObservation) -> bool {
+    r.plate_crop.is_some() || r.context_image.is_some()
+}
+
+fn drop_images(r: &mut PlateObservation) {
+    r.plate_crop = None;
+    r.context_image = None;
+}
+
+impl Passes {
+    pub fn new(limits: PassLimits) -> Self {
+        Self {
+            limits,
+            open: HashMap::new(),
+        }
+    }
+
+    /// A frame from `camera` captured at `captured_at` was read: ends the passes its time ends,
+    /// then adds its readings to the passes they continue, or opens new ones. Returns the reads
+    /// of the passes that ended. A frame with no readings still moves the camera's time on.
+    pub fn frame(
+        &mut self,
+        camera: &str,
+        captured_at: DateTime<Utc>,
+        readings: Vec<PlateObservation>,
+    ) -> Vec<PlateObservation> {
+        let ended = self.end_due(camera, captured_at);
+        let open = self.open.entry(camera.to_string()).or_default();
+        // Two readings of one frame are two plates: each continues a different pass.
+        let mut taken = vec![false; open.len()];
+        for reading in readings {
+            let nearest = open
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !taken.get(*i).copied().unwrap_or(true))
+                .filter_map(|(i, p)| p.distance(&reading.plate).map(|d| (d, i)))
+                .min();
+            match nearest {
+                Some((_, i)) => {
+                    taken[i] = true;
+                    open[i].add(reading);
+                }
+                None => {
+                    let mut pass = Pass {
+                        first: reading.captured_at,
+                        last: reading.captured_at,
+                        readings: Vec::new(),
+                    };
+                    pass.add(reading);
+                    open.push(pass);
+                    taken.push(true);
+                }
+            }
+        }
+        ended
+    }
+
+    /// Ends the passes of `camera` that are over at `now` (camera time).
+    pub fn end_due(&mut self, camera: &str, now: DateTime<Utc>) -> Vec<PlateObservation> {
+        let Some(open) = self.open.get_mut(camera) else {
+            return Vec::new();
+        };
+        let limits = self.limits;
+        let (over, going_on): (Vec<Pass>, Vec<Pass>) =
+            open.drain(..).partition(|p| p.is_over(now, &limits));
+        *open = going_on;
+        over.into_iter()
+            .filter_map(|p| vote::consolidate(p.readings))
+            .collect()
+    }
+
+    /// Ends every open pass: the cameras have stopped, or sent nothing for a while.
+    pub fn end_all(&mut self) -> Vec<PlateObservation> {
+        let mut reads: Vec<PlateObservation> = self
+            .open
+            .drain()
+            .flat_map(|(_, passes)| passes)
+            .filter_map(|p| vote::consolidate(p.readings))
+            .collect();
+        reads.sort_by_key(|r| r.captured_at);
+        reads
+    }
+
+    /// Readings held in open passes.
+    pub fn held(&self) -> usize {
+        self.open.values().flatten().map(|p| p.readings.len()).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use chrono::{DateTime, TimeZone, Utc};
+
+    use super::{PassLimits, Passes};
+    use crate::observation::PlateObservation;
+
+    fn at(ms: i64) -> DateTime<Utc> {
+        Utc.timestamp_millis_opt(1_800_000_000_000 + ms).unwrap()
+    }
+
+    fn reading(camera: &str, plate: &str, ms: i64) -> PlateObservation {
+        PlateObservation {
+            camera: camera.into(),
+            plate: plate.into(),
+            state: None,
+            confidence: 0.9,
+            captured_at: at(ms),
+            alternatives: Vec::new(),
+            plate_crop: Some(crate::ImageBytes(plate.as_bytes().to_vec())),
+            context_image: None,
+            ack: None,
+        }
+    }
+
+    fn plates(reads: &[PlateObservation]) -> Vec<&str> {
+        reads.iter().map(|r| r.plate.as_str()).collect()
+    }
+
+    fn limits() -> PassLimits {
+        PassLimits {
+            quiet: Duration::from_millis(1000),
+            longest: Duration::from_millis(3000),
+        }
+    }
+
+    #[test]
+    fn a_plate_seen_in_many_frames_is_one_read_when_it_has_gone() {
+        let mut passes = Passes::new(limits());
+        let seen = ["KXT48", "KXT482", "KXT482", "KXT432", "KXT482"];
+        for (i, p) in seen.iter().enumerate() {
+            let t = i as i64 * 100;
+            assert!(
+                passes
+                    .frame("front", at(t), vec![reading("front", p, t)])
+                    .is_empty()
+            );
+        }
+        assert!(
+            passes.frame("front", at(1300), Vec::new()).is_empty(),
+            "still quiet"
+        );
+        let reads = passes.frame("front", at(1400), Vec::new());
+        assert_eq!(plates(&reads), ["KXT482"]);
+        assert_eq!(passes.held(), 0);
+    }
+
+    #[test]
+    fn two_plates_in_one_frame_stay_two_passes_even_when_alike() {
+        let mut passes = Passes::new(limits());
+        for t in [0, 100, 200] {
+            let frame = vec![reading("front", "ABC123", t), reading("front", "ABC128", t)];
+            passes.frame("front", at(t), frame);
+        }
+        let mut reads = passes.end_all();
+        reads.sort_by(|a, b| a.plate.cmp(&b.plate));
+        assert_eq!(plates(&reads), ["ABC123", "ABC128"]);
+    }
+
+    #[test]
+    fn unlike_plates_and_other_cameras_are_other_passes() {
+        let mut passes = Passes::new(limits());
+        passes.frame("front", at(0), vec![reading("front", "GRN4471", 0)]);
+        passes.frame("front", at(100), vec![reading("front", "7TRK209", 100)]);
+        passes.frame("rear", at(100), vec![reading("rear", "GRN4471", 100)]);
+        assert_eq!(passes.held(), 3);
+        let reads = passes.frame("front", at(1150), Vec::new());
+        assert_eq!(plates(&reads), ["GRN4471", "7TRK209"]);
+        assert_eq!(passes.held(), 1, "the rear camera's time has not moved");
+        assert_eq!(plates(&passes.end_all()), ["GRN4471"]);
+    }
+
+    #[test]
+    fn a_plate_in_view_for_long_is_read_again_after_the_longest_pass() {
+        let mut passes = Passes::new(limits());
+        let mut reads = Vec::new();
+        for i in 0..=40 {
+            let t = i * 100;
+            reads.extend(passes.frame("front", at(t), vec![reading("front", "LMW530", t)]));
+        }
+        reads.extend(passes.end_all());
+        assert_eq!(plates(&reads), ["LMW530", "LMW530"]);
+    }
+
+    #[test]
+    fn a_camera_clock_set_back_ends_its_passes() {
+        let mut passes = Passes::new(limits());
+        passes.frame("front", at(5000), vec![reading("front", "LMW530", 5000)]);
+        let reads = passes.frame("front", at(0), vec![reading("front", "LMW530", 0)]);
+        assert_eq!(plates(&reads), ["LMW530"]);
+        assert_eq!(passes.held(), 1);
+    }
+
+    #[test]
+    fn an_open_pass_keeps_the_images_of_one_reading_per_text() {
+        let mut passes = Passes::new(limits());
+        for t in 0..20 {
+            let mut r = reading("front", if t % 2 == 0 { "LMW530" } else { "LMW53" }, t);
+            r.confidence = 0.5 + t as f64 / 100.0;
+            passes.frame("front", at(t), vec![r]);
+        }
+        let pass = &passes.open["front"][0];
+        assert_eq!(pass.readings.len(), 20);
+        let with_images = pass.readings.iter().filter(|r| r.plate_crop.is_some());
+        assert_eq!(with_images.count(), 2);
+        let read = passes.end_all().remove(0);
+        assert_eq!(read.plate, "LMW530");
+        assert!(read.plate_crop.is_some(), "the surest frame's crop");
+        assert_eq!(read.captured_at, at(18));
+    }
+}
