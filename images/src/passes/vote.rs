@@ -180,7 +180,7 @@ mod tests {
             reading("XT482", 1.0, Some("LA")),
             reading("KXT432", 0.6, Some("LA")),
         ])
-        .unwrap();
+        .expect("readings give a read");
         assert_eq!(read.plate, "KXT482");
         assert_eq!(read.state.as_deref(), Some("VA"));
         assert_eq!(alternatives(&read), ["XT482", "KXT432"]);
@@ -198,7 +198,7 @@ mod tests {
             reading("LMW530", 1.0, None),
             reading("LMW530", 1.0, None),
         ])
-        .unwrap();
+        .expect("readings give a read");
         assert_eq!(read.plate, "LMW530");
         assert!(
             (read.confidence - 1.0).abs() < 1e-9,
@@ -214,7 +214,7 @@ mod tests {
             reading("3FZRULZ", 0.8, None),
             reading("FZRULZ", 0.9, None),
         ])
-        .unwrap();
+        .expect("readings give a read");
         assert_eq!(read.plate, "FZRULZ");
         assert_eq!(alternatives(&read), ["3FZRULZ"]);
     }
@@ -231,7 +231,7 @@ mod tests {
             plate: "4FCW533".into(),
             confidence: 0.2,
         }];
-        let read = consolidate(vec![a, b]).unwrap();
+        let read = consolidate(vec![a, b]).expect("readings give a read");
         assert_eq!(read.plate, "4FCU533");
         assert_eq!(alternatives(&read), ["4ECU533", "4FCW533"]);
     }
@@ -252,7 +252,7 @@ mod tests {
             alt("4FCW533", "4FCH533"),
             reading("4FCW533", 0.5, None),
         ])
-        .unwrap();
+        .expect("readings give a read");
         assert_eq!(read.plate, "4FCW533");
     }
 
@@ -264,7 +264,7 @@ mod tests {
         b.plate_crop = Some(crate::ImageBytes(vec![2]));
         b.captured_at = Utc.timestamp_opt(1_800_000_001, 0).unwrap();
         let c = reading("GRN471", 1.0, None);
-        let read = consolidate(vec![a, b.clone(), c]).unwrap();
+        let read = consolidate(vec![a, b.clone(), c]).expect("readings give a read");
         assert_eq!(read.plate, "GRN4471");
         assert_eq!(read.plate_crop, b.plate_crop);
         assert_eq!(read.captured_at, b.captured_at);
