@@ -29,6 +29,9 @@ pub enum BenchCommand {
     Recognize(super::bench_recognize::RecognizeBenchArgs),
     /// Plate recognition accuracy on labelled real crops and scenes (validation split apart).
     Accuracy(super::bench_recognize::AccuracyBenchArgs),
+    /// Reading a passing plate's frames as one read: the read log frame by frame and by pass,
+    /// on drive-bys rendered by the project.
+    Passes(super::bench_passes::PassesBenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -62,6 +65,11 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         }
         BenchCommand::Accuracy(args) => {
             tokio::task::spawn_blocking(move || super::bench_recognize::accuracy(args))
+                .await
+                .context("running the benchmark")?
+        }
+        BenchCommand::Passes(args) => {
+            tokio::task::spawn_blocking(move || super::bench_passes::run(args))
                 .await
                 .context("running the benchmark")?
         }

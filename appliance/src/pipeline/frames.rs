@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use alpr_images::passes::{PassLimits, Passes};
 use alpr_images::{Frame, PlateObservation, Recognizer};
 use tokio::sync::mpsc;
 
@@ -40,33 +41,66 @@ impl FrameSender {
     }
 }
 
+/// Reads each frame, then gathers the readings of a plate passing a camera into one read
+/// (`alpr_images::passes`). A pass ends by the camera's time; when no frame comes for the quiet
+/// time (a camera stopped or unplugged), every pass ends, so no read waits for the next car.
 pub(super) async fn recognise(
     mut frames: mpsc::Receiver<Frame>,
     recognizer: Arc<dyn Recognizer>,
+    limits: PassLimits,
     out: mpsc::Sender<PlateObservation>,
     stats: Arc<PipelineStats>,
 ) {
-    while let Some(frame) = frames.recv().await {
+    let mut passes = Passes::new(limits);
+    loop {
+        let next = if passes.held() > 0 {
+            match tokio::time::timeout(limits.quiet, frames.recv()).await {
+                Ok(next) => next,
+                Err(_) => {
+                    if !send_all(&out, passes.end_all()).await {
+                        return;
+                    }
+                    continue;
+                }
+            }
+        } else {
+            frames.recv().await
+        };
+        let Some(frame) = next else {
+            break;
+        };
+        let (camera, captured_at) = (frame.camera.clone(), frame.captured_at);
         let r = recognizer.clone();
-        let camera = frame.camera.clone();
         let result = tokio::task::spawn_blocking(move || r.recognize(&frame)).await;
-        let observations = match result {
-            Ok(Ok(observations)) => observations,
+        let ended = match result {
+            Ok(Ok(readings)) => {
+                stats.frame_readings(readings.len());
+                passes.frame(&camera, captured_at, readings)
+            }
             Ok(Err(e)) => {
                 stats.frame_failed();
                 tracing::warn!("{e}");
-                continue;
+                passes.end_due(&camera, captured_at)
             }
             Err(e) => {
                 stats.frame_failed();
                 tracing::error!(%camera, "recogniser crashed on a frame: {e}");
-                continue;
+                passes.end_due(&camera, captured_at)
             }
         };
-        for o in observations {
-            if out.send(o).await.is_err() {
-                return;
-            }
+        if !send_all(&out, ended).await {
+            return;
         }
     }
+    send_all(&out, passes.end_all()).await;
+}
+
+/// `false` when the matcher has gone.
+async fn send_all(out: &mpsc::Sender<PlateObservation>, reads: Vec<PlateObservation>) -> bool {
+    for o in reads {
+        if out.send(o).await.is_err() {
+            return false;
+        }
+    }
+    true
 }

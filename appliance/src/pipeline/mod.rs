@@ -1,10 +1,14 @@
 //! The read pipeline: tokio tasks joined by bounded channels.
 //!
 //! ```text
-//! frames ─▶ recognise ─┐
-//! smart cameras ───────┴▶ hot-list matcher ─▶ alert ─▶ GPS tagger ─▶ store
-//!                                                       fixes ─▶┘
+//! frames ─▶ recognise ─▶ passes ─┐
+//! smart cameras ──────────────────┴▶ hot-list matcher ─▶ alert ─▶ GPS tagger ─▶ store
+//!                                                                  fixes ─▶┘
 //! ```
+//!
+//! A camera sees a passing plate in many frames: the readings of one pass become one read, voted
+//! from them all, when the plate has gone (`alpr_images::passes`). A hit's alert waits for that,
+//! at most `PassLimits::longest` after the first frame. Smart cameras send one read per pass.
 //!
 //! The alert comes before the GPS tagger: a read waits there for the fix after its capture (up to
 //! a second with a 1 Hz receiver), and an officer must not wait for that to hear of a hit. The
@@ -26,6 +30,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use alpr_gps::{Fix, TrackLimits};
+use alpr_images::passes::PassLimits;
 use alpr_images::{Frame, PlateObservation, Recognizer};
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio::task::JoinHandle;
@@ -48,6 +53,8 @@ pub struct PipelineConfig {
     /// Reads written per transaction at most.
     pub store_batch: usize,
     pub track: TrackLimits,
+    /// When the recogniser's readings of a passing plate become its one read.
+    pub passes: PassLimits,
     /// How long a read waits for a fix after its capture time before it takes the last one held.
     pub gps_wait: Duration,
     /// A second hit on the same entry within this time is stored but not alerted again.
@@ -61,6 +68,7 @@ impl Default for PipelineConfig {
             frame_queue: 4,
             store_batch: 64,
             track: TrackLimits::default(),
+            passes: PassLimits::default(),
             gps_wait: Duration::from_secs(2),
             realert_after: Duration::from_secs(60),
         }
@@ -113,6 +121,7 @@ impl Pipeline {
             tasks.push(tokio::spawn(frames::recognise(
                 frame_rx,
                 recognizer,
+                config.passes,
                 obs_tx.clone(),
                 stats.clone(),
             )));

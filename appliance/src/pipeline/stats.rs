@@ -6,6 +6,7 @@ pub struct PipelineStats {
     frames_received: AtomicU64,
     frames_dropped: AtomicU64,
     frames_failed: AtomicU64,
+    frame_readings: AtomicU64,
     observations: AtomicU64,
     reads_without_position: AtomicU64,
     hits: AtomicU64,
@@ -23,6 +24,8 @@ pub struct StatsSnapshot {
     /// Frames dropped because the recogniser was behind.
     pub frames_dropped: u64,
     pub frames_failed: u64,
+    /// Plates the recogniser read, frame by frame, before a pass's readings became one read.
+    pub frame_readings: u64,
     /// Plates seen (by smart cameras or the recogniser) entering the tagger.
     pub observations: u64,
     pub reads_without_position: u64,
@@ -49,6 +52,9 @@ impl PipelineStats {
     }
     pub(crate) fn frame_failed(&self) {
         add(&self.frames_failed, 1);
+    }
+    pub(crate) fn frame_readings(&self, n: usize) {
+        add(&self.frame_readings, n as u64);
     }
     pub(crate) fn observation(&self) {
         add(&self.observations, 1);
@@ -79,6 +85,7 @@ impl PipelineStats {
             frames_received: get(&self.frames_received),
             frames_dropped: get(&self.frames_dropped),
             frames_failed: get(&self.frames_failed),
+            frame_readings: get(&self.frame_readings),
             observations: get(&self.observations),
             reads_without_position: get(&self.reads_without_position),
             hits: get(&self.hits),

@@ -4,9 +4,13 @@
 //! on its own: a car in view for two seconds would leave twenty reads in the store, some cut by
 //! the frame's edge, some with a character confused. Readings from one camera that are alike
 //! ([`plate_distance`]) and follow each other closely are a *pass*; when no frame has read the
-//! plate for [`PassLimits::quiet`], or the pass has lasted [`PassLimits::longest`], its readings
-//! are voted into one read ([`vote`]). Every text and alternative of the pass stays on that read
-//! as an alternative, so the hot-list matcher sees all it would have seen frame by frame.
+//! plate for [`PassLimits::quiet`], its readings are voted into one read ([`vote`]). Every text
+//! and alternative of the pass stays on that read as an alternative, so the hot-list matcher sees
+//! all it would have seen frame by frame.
+//!
+//! A hit's alert must not wait for a car that stays in view: a pass that has lasted
+//! [`PassLimits::longest`] is voted then, and goes on gathering frames. When it ends, it gives a
+//! second read only if its frames have since voted for another text.
 //!
 //! Smart cameras do this on board and send one read per pass; this is for the recogniser's.
 
@@ -28,8 +32,8 @@ pub struct PassLimits {
     /// A pass ends when no frame has read its plate for this long (camera time): the car has
     /// gone, or is hidden.
     pub quiet: Duration,
-    /// A pass ends when it has lasted this long, even with its plate still in view: how long a
-    /// hit's alert may wait for the frames after its first.
+    /// A pass still in view is voted when it has lasted this long: how long a hit's alert may
+    /// wait for the frames after its first.
     pub longest: Duration,
 }
 
@@ -49,11 +53,17 @@ pub struct Passes {
     open: HashMap<String, Vec<Pass>>,
 }
 
+/// Readings an open pass keeps at most; past that, the least sure without images are let go, so
+/// a car parked in view for an hour holds no more than one for a few seconds.
+const MOST_READINGS: usize = 128;
+
 #[derive(Debug)]
 struct Pass {
     first: DateTime<Utc>,
     last: DateTime<Utc>,
     readings: Vec<PlateObservation>,
+    /// The text already sent as the pass's read, when it lasted [`PassLimits::longest`].
+    sent: Option<String>,
 }
 
 impl Pass {
@@ -80,13 +90,39 @@ impl Pass {
             None => {}
         }
         self.readings.push(reading);
+        if self.readings.len() > MOST_READINGS {
+            let least_sure = self
+                .readings
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| !has_images(r))
+                .min_by(|a, b| a.1.confidence.total_cmp(&b.1.confidence))
+                .map(|(i, _)| i);
+            if let Some(i) = least_sure {
+                self.readings.swap_remove(i);
+            }
+        }
     }
 
-    fn is_over(&self, now: DateTime<Utc>, limits: &PassLimits) -> bool {
-        let since = |t: DateTime<Utc>| (now - t).to_std().unwrap_or_default();
+    fn is_gone(&self, now: DateTime<Utc>, limits: &PassLimits) -> bool {
         // A camera clock set back ends every pass: its times no longer compare.
-        now < self.last || since(self.last) >= limits.quiet || since(self.first) >= limits.longest
+        now < self.last || since(self.last, now) >= limits.quiet
     }
+
+    fn is_due(&self, now: DateTime<Utc>, limits: &PassLimits) -> bool {
+        self.sent.is_none() && since(self.first, now) >= limits.longest
+    }
+
+    /// The read to send now that the pass has ended: none when it was sent while the pass went
+    /// on, and the frames since have not changed the vote.
+    fn last_read(self) -> Option<PlateObservation> {
+        let read = vote::consolidate(self.readings)?;
+        (self.sent.as_deref() != Some(read.plate.as_str())).then_some(read)
+    }
+}
+
+fn since(t: DateTime<Utc>, now: DateTime<Utc>) -> Duration {
+    (now - t).to_std().unwrap_or_default()
 }
 
 fn has_images(r: &PlateObservation) -> bool {
@@ -136,6 +172,7 @@ impl Passes {
                         first: reading.captured_at,
                         last: reading.captured_at,
                         readings: Vec::new(),
+                        sent: None,
                     };
                     pass.add(reading);
                     open.push(pass);
@@ -146,18 +183,25 @@ impl Passes {
         ended
     }
 
-    /// Ends the passes of `camera` that are over at `now` (camera time).
+    /// Ends the passes of `camera` that are over at `now` (camera time), and votes those that
+    /// have lasted long enough to be sent while they go on.
     pub fn end_due(&mut self, camera: &str, now: DateTime<Utc>) -> Vec<PlateObservation> {
         let Some(open) = self.open.get_mut(camera) else {
             return Vec::new();
         };
         let limits = self.limits;
-        let (over, going_on): (Vec<Pass>, Vec<Pass>) =
-            open.drain(..).partition(|p| p.is_over(now, &limits));
+        let (gone, going_on): (Vec<Pass>, Vec<Pass>) =
+            open.drain(..).partition(|p| p.is_gone(now, &limits));
         *open = going_on;
-        over.into_iter()
-            .filter_map(|p| vote::consolidate(p.readings))
-            .collect()
+        let mut reads: Vec<PlateObservation> =
+            gone.into_iter().filter_map(Pass::last_read).collect();
+        for pass in open.iter_mut().filter(|p| p.is_due(now, &limits)) {
+            if let Some(read) = vote::consolidate(pass.readings.clone()) {
+                pass.sent = Some(read.plate.clone());
+                reads.push(read);
+            }
+        }
+        reads
     }
 
     /// Ends every open pass: the cameras have stopped, or sent nothing for a while.
@@ -166,7 +210,7 @@ impl Passes {
             .open
             .drain()
             .flat_map(|(_, passes)| passes)
-            .filter_map(|p| vote::consolidate(p.readings))
+            .filter_map(Pass::last_read)
             .collect();
         reads.sort_by_key(|r| r.captured_at);
         reads
@@ -263,15 +307,49 @@ mod tests {
     }
 
     #[test]
-    fn a_plate_in_view_for_long_is_read_again_after_the_longest_pass() {
+    fn a_plate_in_view_for_long_is_read_once_when_the_longest_pass_is_up() {
         let mut passes = Passes::new(limits());
         let mut reads = Vec::new();
-        for i in 0..=40 {
+        for i in 0..=60 {
             let t = i * 100;
-            reads.extend(passes.frame("front", at(t), vec![reading("front", "LMW530", t)]));
+            let frame = passes.frame("front", at(t), vec![reading("front", "LMW530", t)]);
+            if !frame.is_empty() {
+                assert_eq!(t, 3000, "sent when the pass has lasted the longest");
+            }
+            reads.extend(frame);
         }
         reads.extend(passes.end_all());
-        assert_eq!(plates(&reads), ["LMW530", "LMW530"]);
+        assert_eq!(plates(&reads), ["LMW530"]);
+    }
+
+    #[test]
+    fn a_pass_sent_early_is_read_again_when_its_later_frames_vote_otherwise() {
+        let mut passes = Passes::new(limits());
+        let mut reads = Vec::new();
+        for i in 0..=60 {
+            let t = i * 100;
+            let plate = if i < 25 { "4FCU533" } else { "4FCW533" };
+            reads.extend(passes.frame("front", at(t), vec![reading("front", plate, t)]));
+        }
+        reads.extend(passes.end_all());
+        assert_eq!(plates(&reads), ["4FCU533", "4FCW533"]);
+        assert_eq!(reads[1].alternatives[0].plate, "4FCU533");
+    }
+
+    #[test]
+    fn a_car_parked_in_view_holds_a_bounded_number_of_readings() {
+        let mut passes = Passes::new(PassLimits {
+            quiet: Duration::from_secs(1),
+            longest: Duration::from_secs(2),
+        });
+        for t in 0..10_000 {
+            passes.frame(
+                "front",
+                at(t * 50),
+                vec![reading("front", "LMW530", t * 50)],
+            );
+        }
+        assert!(passes.held() <= super::MOST_READINGS);
     }
 
     #[test]
