@@ -197,3 +197,87 @@ async fn under_overload_frames_are_dropped_and_counted_but_reads_are_not() {
     }
     car.close().expect("close");
 }
+
+/// A fixed camera's drive-by rendered by the project, through the real recogniser: each car
+/// passing is one read with the plate the frames agree on, and a car on the hot list one alert.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rendered_drive_by_is_one_read_per_passing_car() {
+    use alpr_images::passes::plate_distance;
+    use alpr_images::recognize::PlateRecognizer;
+    use alpr_images::synth::{FontLibrary, SceneOptions, SceneSequence};
+
+    let plates = ["KXT482", "BRW9913", "GRN4471", "7TRK209", "LMW530"];
+    let fonts = FontLibrary::system().expect("fonts (setup-debian.sh installs them)");
+    let options = SceneOptions {
+        plates: plates.map(String::from).to_vec(),
+        degrade: 0.6,
+        ..SceneOptions::default()
+    };
+    let sequence = SceneSequence::new(&fonts, 2026, &options, 36).expect("plans the drive-by");
+    // Rendered before the camera starts: frames then come as fast as a camera's, and the pass
+    // timing goes by the camera's clock, 150 ms a frame.
+    let start = Utc::now();
+    let frames: Vec<Frame> = (0..36)
+        .map(|i| {
+            let scene = sequence.frame(i).expect("renders");
+            let mut jpeg = Vec::new();
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 88)
+                .encode_image(&scene.image)
+                .expect("encodes");
+            Frame {
+                camera: "street".into(),
+                captured_at: start + Duration::milliseconds(150 * i as i64),
+                data: Arc::from(jpeg),
+            }
+        })
+        .collect();
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut car = store(dir.path(), "CAR-3");
+    let entries = parse_csv_list(HOTLIST.as_bytes(), "demo hot list").expect("hot list");
+    car.replace_hotlist("demo", "Demo", &entries, "test", "test")
+        .expect("hot list loads");
+    let (index, _) = car
+        .load_hotlist_index(Utc::now(), ConfusionTable::default())
+        .expect("entries");
+    let listed: Vec<&str> = plates
+        .into_iter()
+        .filter(|p| entries.iter().any(|e| e.plate == *p))
+        .collect();
+    assert_eq!(
+        listed,
+        ["KXT482", "BRW9913"],
+        "the demo hot list's first plates"
+    );
+
+    let recognizer = Arc::new(PlateRecognizer::embedded().expect("embedded recogniser"));
+    let (pipeline, inputs) =
+        Pipeline::start(PipelineConfig::default(), car, index, Some(recognizer));
+    let sender = inputs.frames.clone().expect("frame input");
+    for frame in frames {
+        assert!(sender.send(frame).await, "the pipeline takes the frame");
+    }
+    drop(sender);
+    drop(inputs);
+    let (car, stats) = pipeline.join().await.expect("pipeline drains");
+
+    let reads = car.recent_reads(1000).expect("reads");
+    for plate in plates {
+        let of_car: Vec<&str> = reads
+            .iter()
+            .filter(|r| plate_distance(&r.plate, plate).is_some())
+            .map(|r| r.plate.as_str())
+            .collect();
+        assert_eq!(of_car, [plate], "one read of the car with {plate}");
+    }
+    assert!(
+        stats.frame_readings >= 3 * plates.len() as u64,
+        "each car was read in several frames: {stats:?}"
+    );
+    assert_eq!(stats.alerts, 2, "one alert per listed car: {stats:?}");
+    for plate in listed {
+        let read = reads.iter().find(|r| r.plate == plate).expect("read");
+        assert!(read.hits >= 1, "{plate} is a hit");
+    }
+    car.close().expect("close");
+}
