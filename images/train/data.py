@@ -41,7 +41,9 @@ def is_val_crop(file):
 
 
 def is_holdout_scene(file):
-    return bucket(file, 4) == 0
+    """One scene in four is held out: the quarter `ALPR_HOLDOUT_FOLD` names (0 to 3; 0, the
+    committed split, by default). The other quarters are for cross-validation runs."""
+    return bucket(file, 4) == int(os.environ.get("ALPR_HOLDOUT_FOLD", "0"))
 
 
 def crops():
