@@ -7,7 +7,7 @@ use std::time::Duration as StdDuration;
 
 use alpr_appliance::demo::{FEED, HOTLIST, ROUTE};
 use alpr_appliance::hotlist::{ConfusionTable, HotlistIndex, parse_csv_list};
-use alpr_appliance::pipeline::{Pipeline, PipelineConfig};
+use alpr_appliance::pipeline::{Pipeline, PipelineConfig, PipelineEvent};
 use alpr_appliance::replay::play;
 use alpr_gps::{NmeaLog, read_nmea_fixes};
 use alpr_images::smart_camera::{CameraStats, RecordedFeed};
@@ -130,6 +130,77 @@ impl Recognizer for SlowRecognizer {
             frame.captured_at,
         )])
     }
+}
+
+/// Reads the camera's name as the plate: the front camera sees one car, the others none.
+struct CameraRecognizer;
+
+impl Recognizer for CameraRecognizer {
+    fn recognize(&self, frame: &Frame) -> Result<Vec<PlateObservation>, RecognizerError> {
+        Ok(match frame.camera.as_str() {
+            "front" => {
+                let mut o = observation("ABC1234", None, frame.captured_at);
+                o.camera = frame.camera.clone();
+                vec![o]
+            }
+            _ => Vec::new(),
+        })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_camera_that_stops_has_its_pass_read_while_another_goes_on() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let car = store(dir.path(), "CAR-4");
+    let config = PipelineConfig::default();
+    let quiet = config.passes.quiet;
+    // Stored after the pass is read and the tagger has waited for a fix that never comes.
+    let deadline = (quiet + config.gps_wait) * 2;
+    let (pipeline, inputs) = Pipeline::start(
+        config,
+        car,
+        HotlistIndex::default(),
+        Some(Arc::new(CameraRecognizer)),
+    );
+    let mut events = pipeline.subscribe();
+    let frames = inputs.frames.clone().expect("frame input");
+    let frame = |camera: &str| Frame {
+        camera: camera.into(),
+        captured_at: Utc::now(),
+        data: Arc::from(vec![0xFF, 0xD8]),
+    };
+    for _ in 0..3 {
+        assert!(frames.send(frame("front")).await);
+        tokio::time::sleep(StdDuration::from_millis(50)).await;
+    }
+    // The front camera is unplugged; the rear one goes on sending frames with no plate in them.
+    let started = std::time::Instant::now();
+    let stored = loop {
+        assert!(frames.send(frame("rear")).await);
+        if let Ok(PipelineEvent::Stored(read)) = events.try_recv() {
+            break read;
+        }
+        assert!(
+            started.elapsed() < deadline,
+            "the front camera's pass was never read"
+        );
+        tokio::time::sleep(StdDuration::from_millis(50)).await;
+    };
+    assert_eq!(stored.read.observation.plate, "ABC1234");
+    assert_eq!(stored.read.observation.camera, "front");
+    assert!(
+        started.elapsed() >= quiet / 2,
+        "read when the camera went quiet, not before"
+    );
+    drop(frames);
+    drop(inputs);
+    let (car, stats) = pipeline.join().await.expect("pipeline drains");
+    assert_eq!(stats.frame_readings, 3);
+    assert_eq!(
+        stats.reads_stored, 1,
+        "three frames of one car are one read"
+    );
+    car.close().expect("close");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

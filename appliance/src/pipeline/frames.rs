@@ -1,6 +1,8 @@
 //! Frames into the recogniser, dropped (and counted) when it is behind.
 
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Instant;
 
 use alpr_images::passes::{PassLimits, Passes};
 use alpr_images::{Frame, PlateObservation, Recognizer};
@@ -42,8 +44,9 @@ impl FrameSender {
 }
 
 /// Reads each frame, then gathers the readings of a plate passing a camera into one read
-/// (`alpr_images::passes`). A pass ends by the camera's time; when no frame comes for the quiet
-/// time (a camera stopped or unplugged), every pass ends, so no read waits for the next car.
+/// (`alpr_images::passes`). A pass ends by its camera's clock; a camera that has sent no frame
+/// for the quiet time (stopped or unplugged) has its passes ended by this task's clock, so no
+/// read waits for that camera's next frame.
 pub(super) async fn recognise(
     mut frames: mpsc::Receiver<Frame>,
     recognizer: Arc<dyn Recognizer>,
@@ -52,26 +55,34 @@ pub(super) async fn recognise(
     stats: Arc<PipelineStats>,
 ) {
     let mut passes = Passes::new(limits);
+    let mut last_frame: HashMap<String, Instant> = HashMap::new();
     loop {
         let next = if passes.held() > 0 {
-            match tokio::time::timeout(limits.quiet, frames.recv()).await {
-                Ok(next) => next,
-                Err(_) => {
-                    if !send_all(&out, passes.end_all()).await {
-                        return;
-                    }
-                    continue;
-                }
-            }
+            tokio::time::timeout(limits.quiet, frames.recv()).await.ok()
         } else {
-            frames.recv().await
+            Some(frames.recv().await)
         };
-        let Some(frame) = next else {
-            break;
+        let mut ended = Vec::new();
+        last_frame.retain(|camera, at| {
+            let quiet = at.elapsed() >= limits.quiet;
+            if quiet {
+                ended.extend(passes.end_camera(camera));
+            }
+            !quiet
+        });
+        if !send_all(&out, ended).await {
+            return;
+        }
+        let frame = match next {
+            None => continue,
+            Some(None) => break,
+            Some(Some(frame)) => frame,
         };
         let (camera, captured_at) = (frame.camera.clone(), frame.captured_at);
         let r = recognizer.clone();
         let result = tokio::task::spawn_blocking(move || r.recognize(&frame)).await;
+        // From when the frame was read: a slow recogniser is not a quiet camera.
+        last_frame.insert(camera.clone(), Instant::now());
         let ended = match result {
             Ok(Ok(readings)) => {
                 stats.frame_readings(readings.len());

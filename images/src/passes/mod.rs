@@ -204,6 +204,16 @@ impl Passes {
         reads
     }
 
+    /// Ends every open pass of `camera`: it has stopped, or sent nothing for a while.
+    pub fn end_camera(&mut self, camera: &str) -> Vec<PlateObservation> {
+        self.open
+            .remove(camera)
+            .into_iter()
+            .flatten()
+            .filter_map(Pass::last_read)
+            .collect()
+    }
+
     /// Ends every open pass: the cameras have stopped, or sent nothing for a while.
     pub fn end_all(&mut self) -> Vec<PlateObservation> {
         let mut reads: Vec<PlateObservation> = self
@@ -303,7 +313,9 @@ mod tests {
         let reads = passes.frame("front", at(1150), Vec::new());
         assert_eq!(plates(&reads), ["GRN4471", "7TRK209"]);
         assert_eq!(passes.held(), 1, "the rear camera's time has not moved");
-        assert_eq!(plates(&passes.end_all()), ["GRN4471"]);
+        assert!(passes.end_camera("front").is_empty());
+        assert_eq!(plates(&passes.end_camera("rear")), ["GRN4471"]);
+        assert_eq!(passes.held(), 0);
     }
 
     #[test]
