@@ -4,7 +4,7 @@
 //! on its own: a car in view for two seconds would leave twenty reads in the store, some cut by
 //! the frame's edge, some with a character confused. Readings from one camera that are alike
 //! ([`plate_distance`]) and follow each other closely are a *pass*; when no frame has read the
-//! plate for [`PassLimits::quiet`], its readings are voted into one read ([`vote`]). Every text
+//! plate for [`PassLimits::quiet`], its readings are voted into one read (`vote.rs`). Every text
 //! and alternative of the pass stays on that read as an alternative, so the hot-list matcher sees
 //! all it would have seen frame by frame.
 //!
