@@ -7,24 +7,36 @@ use std::time::Duration as StdDuration;
 
 use alpr_appliance::demo::{FEED, HOTLIST, ROUTE};
 use alpr_appliance::hotlist::{ConfusionTable, HotlistIndex, parse_csv_list};
+use alpr_appliance::model::ListedPlate;
 use alpr_appliance::pipeline::{Pipeline, PipelineConfig, PipelineEvent};
 use alpr_appliance::replay::play;
+use alpr_appliance::store::Store;
 use alpr_gps::{NmeaLog, read_nmea_fixes};
 use alpr_images::smart_camera::{CameraStats, RecordedFeed};
 use alpr_images::{Frame, PlateObservation, Recognizer, RecognizerError};
 use alpr_tests::{expected_position, observation, store};
 use chrono::{Duration, Utc};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn recorded_feed_and_route_give_positioned_reads_and_hits() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut car = store(dir.path(), "CAR-1");
+/// A car's store with the demo hot list loaded, its entries, and the index the pipeline matches
+/// against.
+fn car_with_demo_hotlist(
+    dir: &std::path::Path,
+    car_id: &str,
+) -> (Store, Vec<ListedPlate>, HotlistIndex) {
+    let mut car = store(dir, car_id);
     let entries = parse_csv_list(HOTLIST.as_bytes(), "demo hot list").expect("hot list");
     car.replace_hotlist("demo", "Demo", &entries, "test", "test")
         .expect("hot list loads");
     let (index, _) = car
         .load_hotlist_index(Utc::now(), ConfusionTable::default())
         .expect("entries");
+    (car, entries, index)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recorded_feed_and_route_give_positioned_reads_and_hits() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (car, _, index) = car_with_demo_hotlist(dir.path(), "CAR-1");
 
     let camera_stats = CameraStats::default();
     let feed = RecordedFeed::parse(FEED.as_bytes(), "demo feed", &camera_stats);
@@ -304,13 +316,7 @@ async fn a_rendered_drive_by_is_one_read_per_passing_car() {
         .collect();
 
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut car = store(dir.path(), "CAR-3");
-    let entries = parse_csv_list(HOTLIST.as_bytes(), "demo hot list").expect("hot list");
-    car.replace_hotlist("demo", "Demo", &entries, "test", "test")
-        .expect("hot list loads");
-    let (index, _) = car
-        .load_hotlist_index(Utc::now(), ConfusionTable::default())
-        .expect("entries");
+    let (car, entries, index) = car_with_demo_hotlist(dir.path(), "CAR-3");
     let listed: Vec<&str> = plates
         .into_iter()
         .filter(|p| entries.iter().any(|e| e.plate == *p))
