@@ -491,3 +491,67 @@ fn recognize_json_gives_one_object_per_image_and_goes_on_past_bad_ones() {
     assert_eq!(lines[1]["plates"], serde_json::json!([]));
     assert!(lines[1].get("error").is_none());
 }
+
+#[test]
+fn bench_accuracy_measures_networks_and_splits_given_apart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let crops = dir.path().join("crops");
+    let scenes = dir.path().join("scenes");
+    let models = dir.path().join("models");
+    for d in [&crops, &scenes, &models] {
+        std::fs::create_dir(d).expect("mkdir");
+    }
+    image::RgbImage::from_pixel(200, 100, image::Rgb([240, 240, 240]))
+        .save(crops.join("a.png"))
+        .expect("png");
+    image::RgbImage::from_pixel(200, 100, image::Rgb([20, 20, 20]))
+        .save(crops.join("b.png"))
+        .expect("png");
+    std::fs::write(
+        crops.join("labels.csv"),
+        "file,state,plate\na.png,ca,ABC123\nb.png,tx,XYZ9\n",
+    )
+    .expect("labels");
+    let splits = dir.path().join("splits.json");
+    std::fs::write(
+        &splits,
+        r#"{"crops_validation": ["b.png"], "scenes_holdout": []}"#,
+    )
+    .expect("splits");
+    let bench = |models: &std::path::Path, splits: Option<&std::path::Path>| {
+        let mut c = alpr();
+        c.args(["bench", "accuracy", "--threads", "1", "--crops"])
+            .arg(&crops)
+            .arg("--scenes")
+            .arg(&scenes)
+            .arg("--models")
+            .arg(models);
+        if let Some(s) = splits {
+            c.arg("--splits").arg(s);
+        }
+        c.output().expect("alpr bench accuracy runs")
+    };
+
+    // No network in the directory: the built-in ones, on the splits given.
+    let out = bench(&models, Some(&splits));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let figures: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert_eq!(figures["crops"]["validation"]["plates"], 1, "{figures}");
+    assert_eq!(figures["crops"]["training"]["plates"], 1, "{figures}");
+
+    // Networks given apart are measured on the splits they were trained with, never the
+    // committed ones.
+    let out = bench(&models, None);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--splits"));
+
+    std::fs::write(models.join("reader.onnx"), b"not a network").expect("write");
+    let out = bench(&models, Some(&splits));
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("reader.onnx"), "{err}");
+}

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use alpr_images::recognize::PlateRecognizer;
-use alpr_images::recognize::evaluate::{evaluate_crops, evaluate_scenes};
+use alpr_images::recognize::evaluate::{Splits, evaluate_crops, evaluate_scenes};
 
 fn shared_data() -> PathBuf {
     std::env::var_os("ALPR_SHARED_DATA").map_or_else(
@@ -48,8 +48,10 @@ fn committed_weights_keep_their_recorded_accuracy() {
     );
     let recognizer = PlateRecognizer::embedded().expect("built-in models load");
     let rec = recorded();
+    let splits = Splits::committed().expect("the committed splits parse");
 
-    let crops = evaluate_crops(&recognizer, &data.join("us-plate-crops"), 2).expect("crops");
+    let crops =
+        evaluate_crops(&recognizer, &data.join("us-plate-crops"), &splits, 2).expect("crops");
     let v = &crops.validation;
     assert_eq!(v.unreadable, 0, "{:?}", v.failures);
     for (name, now) in [
@@ -61,7 +63,8 @@ fn committed_weights_keep_their_recorded_accuracy() {
         at_least(now, then, v.plates, &format!("crops validation {name}"));
     }
 
-    let scenes = evaluate_scenes(&recognizer, &data.join("us-scenes-dev"), 2).expect("scenes");
+    let scenes =
+        evaluate_scenes(&recognizer, &data.join("us-scenes-dev"), &splits, 2).expect("scenes");
     for (split, s) in [
         ("validation", &scenes.validation),
         ("training", &scenes.training),

@@ -182,18 +182,34 @@ pub struct AccuracyBenchArgs {
     /// Threads (default: every core).
     #[arg(long)]
     threads: Option<usize>,
+    /// Networks trained apart, in place of the built-in ones: a directory of `detector.onnx`,
+    /// `reader.onnx`, `state.onnx` (any missing there is the built-in one).
+    #[arg(long, requires = "splits")]
+    models: Option<PathBuf>,
+    /// The splits those networks were trained with (`images/train/splits.py FILE`), in place of
+    /// the committed `images/models/splits.json`.
+    #[arg(long)]
+    splits: Option<PathBuf>,
 }
 
-/// Accuracy of the built-in recogniser on labelled real images, validation and training splits
-/// apart (`images/models/splits.json`).
+/// Accuracy of the recogniser on labelled real images, validation and training splits apart:
+/// the built-in weights and splits, or weights trained apart (`images/train/crossval.sh`).
 pub fn accuracy(args: AccuracyBenchArgs) -> anyhow::Result<()> {
-    use alpr_images::recognize::evaluate::{evaluate_crops, evaluate_scenes};
-    let recognizer = PlateRecognizer::embedded().context("loading the recogniser")?;
+    use alpr_images::recognize::evaluate::{Splits, evaluate_crops, evaluate_scenes};
+    let recognizer = match &args.models {
+        Some(dir) => PlateRecognizer::from_dir(dir)
+            .with_context(|| format!("loading the networks in {}", dir.display()))?,
+        None => PlateRecognizer::embedded().context("loading the recogniser")?,
+    };
+    let splits = match &args.splits {
+        Some(path) => Splits::load(path)?,
+        None => Splits::committed()?,
+    };
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let crops = evaluate_crops(&recognizer, &args.crops, threads)?;
-    let scenes = evaluate_scenes(&recognizer, &args.scenes, threads)?;
+    let crops = evaluate_crops(&recognizer, &args.crops, &splits, threads)?;
+    let scenes = evaluate_scenes(&recognizer, &args.scenes, &splits, threads)?;
     println!(
         "{}",
         json!({ "bench": "accuracy", "crops": crops, "scenes": scenes })

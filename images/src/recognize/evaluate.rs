@@ -27,18 +27,41 @@ pub enum EvaluateError {
         line: usize,
         reason: String,
     },
-    #[error("the committed splits file is broken: {0}")]
-    Splits(serde_json::Error),
+    #[error("the splits file {path} is not what `images/train/splits.py` writes: {source}")]
+    Splits {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
 }
 
-#[derive(serde::Deserialize)]
-struct Splits {
+/// Which images were never trained on: the validation crops and the held-out scenes, by file
+/// name, as `images/train/splits.py` writes them.
+#[derive(Debug, serde::Deserialize)]
+pub struct Splits {
     crops_validation: HashSet<String>,
     scenes_holdout: HashSet<String>,
 }
 
-fn splits() -> Result<Splits, EvaluateError> {
-    serde_json::from_str(SPLITS).map_err(EvaluateError::Splits)
+impl Splits {
+    /// The splits the committed weights were trained with.
+    pub fn committed() -> Result<Self, EvaluateError> {
+        serde_json::from_str(SPLITS).map_err(|source| EvaluateError::Splits {
+            path: "images/models/splits.json".into(),
+            source,
+        })
+    }
+
+    /// Splits written for weights trained apart (cross-validation's other held-out quarters).
+    pub fn load(path: &Path) -> Result<Self, EvaluateError> {
+        let text = std::fs::read_to_string(path).map_err(|source| EvaluateError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        serde_json::from_str(&text).map_err(|source| EvaluateError::Splits {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
 }
 
 /// Figures for a set of plate crops.
@@ -148,10 +171,10 @@ fn crop_labels(dir: &Path) -> Result<Vec<CropLabel>, EvaluateError> {
 pub fn evaluate_crops(
     recognizer: &PlateRecognizer,
     dir: &Path,
+    splits: &Splits,
     threads: usize,
 ) -> Result<Split<CropScores>, EvaluateError> {
     let labels = crop_labels(dir)?;
-    let splits = splits()?;
     let results = parallel(&labels, threads, |l| {
         let image = load_image(&dir.join(&l.file)).map_err(|e| format!("{}: {e}", l.file))?;
         recognizer
@@ -266,10 +289,10 @@ fn scene_labels(dir: &Path) -> Result<Vec<Scene>, EvaluateError> {
 pub fn evaluate_scenes(
     recognizer: &PlateRecognizer,
     dir: &Path,
+    splits: &Splits,
     threads: usize,
 ) -> Result<Split<SceneScores>, EvaluateError> {
     let scenes = scene_labels(dir)?;
-    let splits = splits()?;
     let results = parallel(&scenes, threads, |s| {
         let image = load_image(&dir.join(&s.image)).map_err(|e| format!("{}: {e}", s.image))?;
         recognizer
@@ -347,4 +370,27 @@ pub fn evaluate_scenes(
         validation,
         training,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_committed_splits_parse() {
+        let splits = Splits::committed().expect("parses");
+        assert_eq!(splits.crops_validation.len(), 150);
+        assert_eq!(splits.scenes_holdout.len(), 28);
+    }
+
+    #[test]
+    fn a_splits_file_that_is_not_splits_is_named() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("splits.json");
+        std::fs::write(&path, b"{\"crops_validation\": 3}").expect("write");
+        let err = Splits::load(&path).expect_err("refused");
+        assert!(err.to_string().contains("splits.json"), "{err}");
+        let missing = Splits::load(&dir.path().join("none.json")).expect_err("refused");
+        assert!(matches!(missing, EvaluateError::Read { .. }), "{missing}");
+    }
 }

@@ -124,6 +124,14 @@ impl PlateRecognizer {
         })
     }
 
+    /// The recogniser with the networks in `dir` (`detector.onnx`, `reader.onnx`,
+    /// `state.onnx`; any missing there is the built-in one).
+    pub fn from_dir(dir: &std::path::Path) -> Result<Self, ModelError> {
+        Ok(Self {
+            nets: Networks::from_dir(dir)?,
+        })
+    }
+
     /// Every plate found in the image, most certain detection first.
     pub fn read(&self, image: &RgbImage) -> Result<Vec<PlateReading>, RecognizeError> {
         let (w, h) = image.dimensions();

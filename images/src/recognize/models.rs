@@ -1,6 +1,7 @@
 //! The three networks, as committed ONNX files built into the program, run by tract.
 
 use std::io::Cursor;
+use std::path::Path;
 
 use tract_onnx::prelude::*;
 
@@ -30,9 +31,10 @@ const STATE_ONNX: &[u8] = include_bytes!("../../models/state.onnx");
 
 type Plan = TypedSimplePlan<TypedModel>;
 
-/// Why the built-in models could not be loaded (a broken build, never bad input).
+/// Why the models could not be loaded: a broken build for the built-in ones, a missing or
+/// broken file for weights given as a directory.
 #[derive(Debug, thiserror::Error)]
-#[error("loading the {model} model: {source}")]
+#[error("loading the {model} model: {source:#}")]
 pub struct ModelError {
     model: &'static str,
     source: anyhow::Error,
@@ -83,6 +85,39 @@ impl Networks {
         })
     }
 
+    /// The networks in `dir` (`detector.onnx`, `reader.onnx`, `state.onnx`), each one missing
+    /// there the built-in one: weights trained apart, as cross-validation trains them.
+    pub fn from_dir(dir: &Path) -> Result<Self, ModelError> {
+        let bytes = |model: &'static str, built_in: &[u8]| -> Result<Vec<u8>, ModelError> {
+            let path = dir.join(format!("{model}.onnx"));
+            match std::fs::read(&path) {
+                Ok(b) => Ok(b),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(built_in.to_vec()),
+                Err(e) => Err(ModelError {
+                    model,
+                    source: anyhow::anyhow!("reading {}: {e}", path.display()),
+                }),
+            }
+        };
+        let with_path = |model: &'static str, e: ModelError| ModelError {
+            model,
+            source: e
+                .source
+                .context(format!("{}", dir.join(format!("{model}.onnx")).display())),
+        };
+        let detector = bytes("detector", DETECTOR_ONNX)?;
+        let reader = bytes("reader", READER_ONNX)?;
+        let state = bytes("state", STATE_ONNX)?;
+        Ok(Self {
+            detector: plan("detector", &detector, [1, 3, DETECTOR_H, DETECTOR_W])
+                .map_err(|e| with_path("detector", e))?,
+            reader: plan("reader", &reader, [1, 1, READER_H, READER_W])
+                .map_err(|e| with_path("reader", e))?,
+            state: plan("state", &state, [1, 3, STATE_H, STATE_W])
+                .map_err(|e| with_path("state", e))?,
+        })
+    }
+
     /// Input: NCHW RGB, normalised. Output: `[1, 5, H/8, W/8]`.
     pub fn detect(&self, input: Vec<f32>) -> TractResult<Output> {
         run(&self.detector, [1, 3, DETECTOR_H, DETECTOR_W], input)
@@ -102,4 +137,37 @@ impl Networks {
 /// The networks' pixel scaling, as in training.
 pub(super) fn normalise(v: u8) -> f32 {
     (f32::from(v) - 127.5) / 64.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_network_missing_from_the_directory_is_the_built_in_one() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("reader.onnx"), READER_ONNX).expect("write");
+        let nets = Networks::from_dir(dir.path()).expect("loads");
+        let input = vec![0.0; READER_H * READER_W];
+        let theirs = nets.read(input.clone()).expect("reads");
+        let ours = Networks::embedded()
+            .expect("built in")
+            .read(input)
+            .expect("reads");
+        assert_eq!(theirs.shape, ours.shape);
+        assert_eq!(theirs.values, ours.values);
+    }
+
+    #[test]
+    fn a_broken_network_file_names_the_network_and_the_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("detector.onnx"), b"not a network").expect("write");
+        let err = Networks::from_dir(dir.path())
+            .err()
+            .expect("a broken file is refused");
+        let text = format!("{err:#}");
+        assert!(text.contains("detector"), "{text}");
+        let source = format!("{:#}", err.source);
+        assert!(source.contains("detector.onnx"), "{source}");
+    }
 }
