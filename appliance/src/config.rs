@@ -90,6 +90,34 @@ pub struct CamerasConfig {
     /// Ordinary cameras, whose frames go to the recogniser.
     #[serde(default)]
     pub frames: Vec<FrameCameraConfig>,
+    /// An ordinary camera's pass (its frames of one passing plate, voted into one read) ends
+    /// when no frame has read the plate for this long.
+    #[serde(default = "default_pass_quiet")]
+    pub pass_quiet_ms: u64,
+    /// A pass still in view is voted after this long: the longest a hit's alert waits.
+    #[serde(default = "default_pass_longest")]
+    pub pass_longest_ms: u64,
+}
+
+impl CamerasConfig {
+    pub fn pass_limits(&self) -> alpr_images::passes::PassLimits {
+        alpr_images::passes::PassLimits {
+            quiet: Duration::from_millis(self.pass_quiet_ms),
+            longest: Duration::from_millis(self.pass_longest_ms),
+        }
+    }
+}
+
+fn default_pass_quiet() -> u64 {
+    millis(alpr_images::passes::PassLimits::default().quiet)
+}
+
+fn default_pass_longest() -> u64 {
+    millis(alpr_images::passes::PassLimits::default().longest)
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// An ordinary camera: `{ name = "front", source = "http://..." }`.
@@ -120,6 +148,8 @@ impl Default for CamerasConfig {
         Self {
             listen: default_listen(),
             frames: Vec::new(),
+            pass_quiet_ms: default_pass_quiet(),
+            pass_longest_ms: default_pass_longest(),
         }
     }
 }
@@ -347,6 +377,22 @@ impl Config {
                 .spec()
                 .map_err(|e| invalid("cameras.frames", format!("{}: {e}", camera.name)))?;
         }
+        let cameras = &self.cameras;
+        if !(100..=10_000).contains(&cameras.pass_quiet_ms) {
+            return Err(invalid(
+                "cameras.pass_quiet_ms",
+                format!("{}: 100 to 10000", cameras.pass_quiet_ms),
+            ));
+        }
+        if !(cameras.pass_quiet_ms..=30_000).contains(&cameras.pass_longest_ms) {
+            return Err(invalid(
+                "cameras.pass_longest_ms",
+                format!(
+                    "{}: from cameras.pass_quiet_ms ({}) to 30000",
+                    cameras.pass_longest_ms, cameras.pass_quiet_ms
+                ),
+            ));
+        }
         if let Some(i) = &self.lifecycle.ignition
             && !(50..=10_000).contains(&i.poll_ms)
         {
@@ -459,5 +505,31 @@ mod tests {
         ))
         .expect_err("unknown key");
         assert!(err.to_string().contains("src"), "{err}");
+    }
+
+    #[test]
+    fn pass_limits_default_to_the_pipelines_and_are_checked() {
+        let base = "car_id = \"CAR-1\"\ndata_dir = \"/d\"\npolicy = \"clinton\"\n[cameras]\n";
+        let limits = load(base).expect("defaults").cameras.pass_limits();
+        assert_eq!(limits, alpr_images::passes::PassLimits::default());
+        let c = load(&format!(
+            "{base}pass_quiet_ms = 1500\npass_longest_ms = 4000\n"
+        ))
+        .expect("set");
+        assert_eq!(c.cameras.pass_limits().quiet, Duration::from_millis(1500));
+        assert_eq!(c.cameras.pass_limits().longest, Duration::from_millis(4000));
+        for (keys, says) in [
+            ("pass_quiet_ms = 0", "cameras.pass_quiet_ms"),
+            ("pass_quiet_ms = 20000", "cameras.pass_quiet_ms"),
+            ("pass_longest_ms = 500", "cameras.pass_longest_ms"),
+            (
+                "pass_quiet_ms = 3000\npass_longest_ms = 2000",
+                "cameras.pass_longest_ms",
+            ),
+            ("pass_longest_ms = 60000", "cameras.pass_longest_ms"),
+        ] {
+            let err = load(&format!("{base}{keys}\n")).expect_err(keys);
+            assert!(err.to_string().starts_with(says), "{keys}: {err}");
+        }
     }
 }

@@ -387,7 +387,11 @@ async fn run_with(
             }
         }
     };
-    let (pipeline, inputs) = Pipeline::start(PipelineConfig::default(), store, index, recognizer);
+    let pipeline_config = PipelineConfig {
+        passes: config.cameras.pass_limits(),
+        ..PipelineConfig::default()
+    };
+    let (pipeline, inputs) = Pipeline::start(pipeline_config, store, index, recognizer);
     let (outside_tx, outside_rx) = tokio::sync::watch::channel(OutsideStatus::default());
     if let Some(screen) = screen {
         tokio::spawn(alpr_appliance::screen::forward(
