@@ -53,11 +53,13 @@ struct Tally {
     readings_exact: usize,
     readings_of_nothing: usize,
     cars_read_in_a_frame: usize,
+    cars_read_in_a_frame_o0: usize,
     reads: usize,
     reads_of_cars: usize,
     reads_exact: usize,
     reads_of_nothing: usize,
     cars_read: usize,
+    cars_read_o0: usize,
     cars_read_once: usize,
     cars_kept_for_matcher: usize,
 }
@@ -71,11 +73,13 @@ impl Tally {
         self.readings_exact += o.readings_exact;
         self.readings_of_nothing += o.readings_of_nothing;
         self.cars_read_in_a_frame += o.cars_read_in_a_frame;
+        self.cars_read_in_a_frame_o0 += o.cars_read_in_a_frame_o0;
         self.reads += o.reads;
         self.reads_of_cars += o.reads_of_cars;
         self.reads_exact += o.reads_exact;
         self.reads_of_nothing += o.reads_of_nothing;
         self.cars_read += o.cars_read;
+        self.cars_read_o0 += o.cars_read_o0;
         self.cars_read_once += o.cars_read_once;
         self.cars_kept_for_matcher += o.cars_kept_for_matcher;
     }
@@ -137,6 +141,7 @@ pub fn run(args: PassesBenchArgs) -> anyhow::Result<()> {
                 "reads_of_cars_exact": share(t.readings_exact, t.readings_of_cars),
                 "reads_of_no_car": t.readings_of_nothing,
                 "cars_read_exactly_in_some_frame": share(t.cars_read_in_a_frame, t.cars),
+                "cars_read_exactly_in_some_frame_o_as_0": share(t.cars_read_in_a_frame_o0, t.cars),
             },
             "passes": {
                 "reads": t.reads,
@@ -144,6 +149,7 @@ pub fn run(args: PassesBenchArgs) -> anyhow::Result<()> {
                 "reads_of_cars_exact": share(t.reads_exact, t.reads_of_cars),
                 "reads_of_no_car": t.reads_of_nothing,
                 "cars_read_exactly": share(t.cars_read, t.cars),
+                "cars_read_exactly_o_as_0": share(t.cars_read_o0, t.cars),
                 "cars_read_exactly_once_and_nothing_else": share(t.cars_read_once, t.cars),
                 "cars_read_in_some_frame_kept_for_the_matcher": share(t.cars_kept_for_matcher, t.cars_read_in_a_frame),
             },
@@ -217,6 +223,10 @@ fn drive_by(
         .iter()
         .filter(|c| readings.iter().any(|r| &r.plate == *c))
         .count();
+    t.cars_read_in_a_frame_o0 = cars
+        .iter()
+        .filter(|c| readings.iter().any(|r| o_as_0(&r.plate) == o_as_0(c)))
+        .count();
     t.reads = reads.len();
     t.reads_of_cars = reads.iter().filter(|r| car_of(&r.plate).is_some()).count();
     t.reads_of_nothing = t.reads - t.reads_of_cars;
@@ -227,7 +237,35 @@ fn drive_by(
             .filter(|r| car_of(&r.plate) == Some(c))
             .collect();
         let exact = of_car.iter().filter(|r| &r.plate == c).count();
+        if of_car.len() != 1 || exact != 1 {
+            let when: Vec<String> = of_car
+                .iter()
+                .map(|r| {
+                    let ms = (r.captured_at - start).num_milliseconds();
+                    format!(
+                        "{} {} at {ms} ms",
+                        r.plate,
+                        r.state.as_deref().unwrap_or("--")
+                    )
+                })
+                .collect();
+            let seen: Vec<String> = readings
+                .iter()
+                .filter(|r| car_of(&r.plate) == Some(c))
+                .map(|r| {
+                    let ms = (r.captured_at - start).num_milliseconds();
+                    format!("{}/{}@{ms}", r.plate, r.state.as_deref().unwrap_or("--"))
+                })
+                .collect();
+            tracing::debug!(
+                "drive-by {seed}: {c} gave {} reads, {exact} exact ({}) from the frames {}",
+                of_car.len(),
+                when.join(", "),
+                seen.join(" ")
+            );
+        }
         t.cars_read += usize::from(exact > 0);
+        t.cars_read_o0 += usize::from(of_car.iter().any(|r| o_as_0(&r.plate) == o_as_0(c)));
         t.cars_read_once += usize::from(exact == 1 && of_car.len() == 1);
         let kept = reads
             .iter()
@@ -236,4 +274,9 @@ fn drive_by(
         t.cars_kept_for_matcher += usize::from(read_in_a_frame && kept);
     }
     Ok(t)
+}
+
+/// Many plate fonts draw the letter O and the digit 0 alike (and the matcher takes them as one).
+fn o_as_0(s: &str) -> String {
+    s.replace('O', "0")
 }

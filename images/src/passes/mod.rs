@@ -114,10 +114,15 @@ impl Pass {
     }
 
     /// The read to send now that the pass has ended: none when it was sent while the pass went
-    /// on, and the frames since have not changed the vote.
+    /// on, and the frames since have not changed the vote (but for O against 0, which the
+    /// matcher takes as one).
     fn last_read(self) -> Option<PlateObservation> {
         let read = vote::consolidate(self.readings)?;
-        (self.sent.as_deref() != Some(read.plate.as_str())).then_some(read)
+        let unchanged = self
+            .sent
+            .as_deref()
+            .is_some_and(|sent| vote::Compare::OAsZero.same(sent, &read.plate));
+        (!unchanged).then_some(read)
     }
 }
 
@@ -346,6 +351,23 @@ mod tests {
         reads.extend(passes.end_all());
         assert_eq!(plates(&reads), ["4FCU533", "4FCW533"]);
         assert_eq!(reads[1].alternatives[0].plate, "4FCU533");
+    }
+
+    #[test]
+    fn a_pass_sent_early_is_not_read_again_for_o_against_0() {
+        let mut passes = Passes::new(limits());
+        let mut reads = Vec::new();
+        for i in 0..=60 {
+            let t = i * 100;
+            let plate = if i < 25 { "OLN395" } else { "0LN395" };
+            reads.extend(passes.frame("front", at(t), vec![reading("front", plate, t)]));
+        }
+        reads.extend(passes.end_all());
+        assert_eq!(
+            plates(&reads),
+            ["OLN395"],
+            "the matcher takes O and 0 as one"
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! One read from the readings of a pass: the text most frames support.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::observation::{Alternative, PlateObservation};
@@ -11,39 +12,76 @@ use crate::observation::{Alternative, PlateObservation};
 /// a few frames and cut in more is still read whole.
 const PART_WEIGHT: f64 = 0.5;
 
-/// Whether `part` is a piece of `whole` that a frame's edge could have left.
-fn is_part(part: &str, whole: &str) -> bool {
-    part.len() >= 3 && part.len() < whole.len() && whole.contains(part)
+/// How two texts are compared. Many plate fonts draw the letter O and the digit 0 alike, and a
+/// plate's frames split between them (`OLN395`, `0LN395`) as they split over no other pair:
+/// the text is chosen with the two as one, so that the split does not hand the pass to a third
+/// reading (`DLN395`), and only then spelt as most of its frames spelt it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Compare {
+    Exact,
+    OAsZero,
 }
 
-/// How much `r` says for the text `c` when texts are chosen: its own reading in full, a part of
-/// `c` at [`PART_WEIGHT`], an alternative at that alternative's confidence.
-fn vote(r: &PlateObservation, c: &str) -> f64 {
-    if r.plate == c {
-        r.confidence
-    } else if is_part(&r.plate, c) {
-        r.confidence * PART_WEIGHT
-    } else {
-        alternative_confidence(r, c)
+impl Compare {
+    fn key(self, s: &str) -> Cow<'_, str> {
+        match self {
+            Compare::OAsZero if s.contains('O') => Cow::Owned(s.replace('O', "0")),
+            _ => Cow::Borrowed(s),
+        }
     }
-}
 
-/// How much `r` is consistent with `c` when the chosen text's confidence is worked out: a part
-/// of a plate does not doubt it.
-fn agreement(r: &PlateObservation, c: &str) -> f64 {
-    if r.plate == c || is_part(&r.plate, c) {
-        r.confidence
-    } else {
-        alternative_confidence(r, c)
+    pub(super) fn same(self, a: &str, b: &str) -> bool {
+        self.key(a) == self.key(b)
     }
-}
 
-fn alternative_confidence(r: &PlateObservation, c: &str) -> f64 {
-    r.alternatives
-        .iter()
-        .filter(|a| a.plate == c)
-        .map(|a| a.confidence)
-        .fold(0.0, f64::max)
+    /// Whether `part` is a piece of `whole` that a frame's edge could have left.
+    fn is_part(self, part: &str, whole: &str) -> bool {
+        let (part, whole) = (self.key(part), self.key(whole));
+        part.len() >= 3 && part.len() < whole.len() && whole.contains(part.as_ref())
+    }
+
+    /// How much `r` says for the text `c` when texts are chosen: its own reading in full, a
+    /// part of `c` at [`PART_WEIGHT`], an alternative at that alternative's confidence.
+    fn vote(self, r: &PlateObservation, c: &str) -> f64 {
+        if self.same(&r.plate, c) {
+            r.confidence
+        } else if self.is_part(&r.plate, c) {
+            r.confidence * PART_WEIGHT
+        } else {
+            self.alternative_confidence(r, c)
+        }
+    }
+
+    /// How much `r` is consistent with `c` when the chosen text's confidence is worked out: a
+    /// part of a plate does not doubt it.
+    fn agreement(self, r: &PlateObservation, c: &str) -> f64 {
+        if self.same(&r.plate, c) || self.is_part(&r.plate, c) {
+            r.confidence
+        } else {
+            self.alternative_confidence(r, c)
+        }
+    }
+
+    fn alternative_confidence(self, r: &PlateObservation, c: &str) -> f64 {
+        r.alternatives
+            .iter()
+            .filter(|a| self.same(&a.plate, c))
+            .map(|a| a.confidence)
+            .fold(0.0, f64::max)
+    }
+
+    /// The surest confidence of a reading of `c`.
+    fn surest(self, readings: &[PlateObservation], c: &str) -> f64 {
+        readings
+            .iter()
+            .filter(|r| self.same(&r.plate, c))
+            .map(|r| r.confidence)
+            .fold(0.0, f64::max)
+    }
+
+    fn score(self, readings: &[PlateObservation], c: &str) -> f64 {
+        readings.iter().map(|r| self.vote(r, c)).sum()
+    }
 }
 
 /// The pass's read. The text is the one the readings vote for most; its confidence is the
@@ -54,38 +92,61 @@ fn alternative_confidence(r: &PlateObservation, c: &str) -> f64 {
 ///
 /// `readings` must not be empty; they are all from one camera.
 pub(super) fn consolidate(readings: Vec<PlateObservation>) -> Option<PlateObservation> {
+    use Compare::{Exact, OAsZero};
+
     let mut texts: Vec<&str> = Vec::new();
     for r in &readings {
         if !texts.contains(&r.plate.as_str()) {
             texts.push(&r.plate);
         }
     }
-    let score = |c: &str| readings.iter().map(|r| vote(r, c)).sum::<f64>();
-    let surest = |c: &str| {
-        readings
-            .iter()
-            .filter(|r| r.plate == c)
-            .map(|r| r.confidence)
-            .fold(0.0, f64::max)
-    };
-    let chosen = texts
+    let text = texts
         .iter()
-        .map(|c| (*c, score(c), c.len(), surest(c)))
+        .map(|c| {
+            let score = OAsZero.score(&readings, c);
+            (*c, score, c.len(), OAsZero.surest(&readings, c))
+        })
         .max_by(|a, b| {
             a.1.total_cmp(&b.1)
                 .then(a.2.cmp(&b.2))
                 .then(a.3.total_cmp(&b.3))
         })?
+        .0;
+    // Spelt as the frames that read it whole spelt it: a frame that read more (`L0LN395`) has
+    // its own O or 0, not this text's.
+    let spelling = |c: &str| {
+        readings
+            .iter()
+            .map(|r| {
+                if r.plate == c {
+                    r.confidence
+                } else {
+                    Exact.alternative_confidence(r, c)
+                }
+            })
+            .sum::<f64>()
+    };
+    let chosen = texts
+        .iter()
+        .filter(|c| OAsZero.same(c, text))
+        .map(|c| (*c, spelling(c), Exact.surest(&readings, c)))
+        .max_by(|a, b| a.1.total_cmp(&b.1).then(a.2.total_cmp(&b.2)))?
         .0
         .to_string();
     let total: f64 = readings.iter().map(|r| r.confidence).sum();
     let share = |c: &str| {
         if total > 0.0 {
-            (readings.iter().map(|r| agreement(r, c)).sum::<f64>() / total).min(1.0)
+            (readings
+                .iter()
+                .map(|r| OAsZero.agreement(r, c))
+                .sum::<f64>()
+                / total)
+                .min(1.0)
         } else {
             1.0
         }
     };
+    let surest = |c: &str| Exact.surest(&readings, c);
 
     let mut alternatives: HashMap<String, f64> = HashMap::new();
     let mut offer = |plate: &str, confidence: f64| {
@@ -124,11 +185,14 @@ pub(super) fn consolidate(readings: Vec<PlateObservation>) -> Option<PlateObserv
     Some(best)
 }
 
-/// The state most of the frames that read `chosen` gave, weighed by their confidence; ties go
-/// to the surest frame's.
+/// The state most of the frames that read `chosen` (O and 0 as one) gave, weighed by their
+/// confidence; ties go to the surest frame's.
 fn state_of(readings: &[PlateObservation], chosen: &str) -> Option<String> {
     let mut by_state: Vec<(&str, f64, f64)> = Vec::new();
-    for r in readings.iter().filter(|r| r.plate == chosen) {
+    for r in readings
+        .iter()
+        .filter(|r| Compare::OAsZero.same(&r.plate, chosen))
+    {
         let Some(state) = r.state.as_deref() else {
             continue;
         };
@@ -234,6 +298,32 @@ mod tests {
         let read = consolidate(vec![a, b]).expect("readings give a read");
         assert_eq!(read.plate, "4FCU533");
         assert_eq!(alternatives(&read), ["4ECU533", "4FCW533"]);
+    }
+
+    #[test]
+    fn frames_split_between_o_and_0_are_one_text_spelt_as_most_spelt_it() {
+        let mut readings = Vec::new();
+        for (plate, n, state) in [
+            ("DLN395", 4, "AZ"),
+            ("OLN395", 3, "TX"),
+            ("0LN395", 2, "TX"),
+        ] {
+            readings.extend((0..n).map(|_| reading(plate, 0.8, Some(state))));
+        }
+        let read = consolidate(readings.clone()).expect("readings give a read");
+        assert_eq!(read.plate, "OLN395", "5 frames against 4, not 3 against 4");
+        assert_eq!(read.state.as_deref(), Some("TX"));
+        assert_eq!(alternatives(&read)[..2], ["0LN395", "DLN395"]);
+        // Five of nine frames read it: the read is no surer than that.
+        assert!(
+            (read.confidence - 0.8 * 5.0 / 9.0).abs() < 1e-9,
+            "{}",
+            read.confidence
+        );
+
+        readings.extend((0..2).map(|_| reading("DLN395", 0.8, Some("AZ"))));
+        let read = consolidate(readings).expect("readings give a read");
+        assert_eq!(read.plate, "DLN395", "6 frames against 5");
     }
 
     #[test]
