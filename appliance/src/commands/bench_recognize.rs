@@ -196,11 +196,7 @@ pub struct AccuracyBenchArgs {
 /// the built-in weights and splits, or weights trained apart (`images/train/crossval.sh`).
 pub fn accuracy(args: AccuracyBenchArgs) -> anyhow::Result<()> {
     use alpr_images::recognize::evaluate::{Splits, evaluate_crops, evaluate_scenes};
-    let recognizer = match &args.models {
-        Some(dir) => PlateRecognizer::from_dir(dir)
-            .with_context(|| format!("loading the networks in {}", dir.display()))?,
-        None => PlateRecognizer::embedded().context("loading the recogniser")?,
-    };
+    let recognizer = super::recognize::load_recognizer(args.models.as_deref())?;
     let splits = match &args.splits {
         Some(path) => Splits::load(path)?,
         None => Splits::committed()?,

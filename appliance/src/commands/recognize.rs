@@ -18,14 +18,27 @@ pub struct RecognizeArgs {
     /// plates in it.
     #[arg(long)]
     whole_plate: bool,
+    /// Networks trained apart, in place of the built-in ones: a directory of `detector.onnx`,
+    /// `reader.onnx`, `state.onnx` (any missing there is the built-in one).
+    #[arg(long)]
+    models: Option<PathBuf>,
     /// JPEG or PNG files.
     #[arg(required = true)]
     images: Vec<PathBuf>,
 }
 
+/// The built-in recogniser, or the one with the networks in `models`.
+pub fn load_recognizer(models: Option<&std::path::Path>) -> anyhow::Result<PlateRecognizer> {
+    match models {
+        Some(dir) => PlateRecognizer::from_dir(dir)
+            .with_context(|| format!("loading the networks in {}", dir.display())),
+        None => PlateRecognizer::embedded().context("loading the recogniser"),
+    }
+}
+
 /// Every image is tried; the exit status is 1 when any of them could not be read.
 pub fn run(args: RecognizeArgs) -> anyhow::Result<()> {
-    let recognizer = PlateRecognizer::embedded().context("loading the recogniser")?;
+    let recognizer = load_recognizer(args.models.as_deref())?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut failed = 0usize;
