@@ -85,7 +85,8 @@ def window_sample(img, boxes, rng, plates):
     if bx and rng.random() < 0.75:
         x, y, bw, bh = bx[rng.integers(len(bx))]
         cx = x + bw / 2 + rng.uniform(-WIN / 2 + bw / 2 + 4, WIN / 2 - bw / 2 - 4) if bw < WIN - 8 else x + bw / 2
-        cy = y + bh / 2 + rng.uniform(-WIN / 2 + bh / 2 + 4, WIN / 2 - bh / 2 - 4)
+        # A plate taller than the window (a close-up scaled up) is centred: no room to move it.
+        cy = y + bh / 2 + rng.uniform(-WIN / 2 + bh / 2 + 4, WIN / 2 - bh / 2 - 4) if bh <= WIN - 8 else y + bh / 2
         ox, oy = int(np.clip(cx - WIN / 2, 0, sw - WIN)), int(np.clip(cy - WIN / 2, 0, sh - WIN))
     else:
         ox, oy = int(rng.uniform(0, sw - WIN + 1)), int(rng.uniform(0, sh - WIN + 1))
