@@ -16,4 +16,4 @@ pub mod synth;
 
 pub use frame::{Frame, Recognizer, RecognizerError};
 pub use image_store::{ImageFormat, ImageRef, ImageStore, ImageStoreError};
-pub use observation::{Ack, Alternative, ImageBytes, PlateObservation, plate_text};
+pub use observation::{Ack, Alternative, ImageBytes, PlateObservation, o_as_zero, plate_text};

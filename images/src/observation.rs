@@ -83,6 +83,16 @@ pub fn plate_text(raw: &str) -> String {
         .collect()
 }
 
+/// The text with the letter O as the digit 0: many plate fonts draw the two alike, so readings
+/// that differ only there are one plate (the hot-list matcher takes them as one too).
+pub fn o_as_zero(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains('O') {
+        std::borrow::Cow::Owned(text.replace('O', "0"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 /// [`plate_text`], then `None` unless 1 to 10 letters and digits remain.
 pub(crate) fn normalise_plate(raw: &str) -> Option<String> {
     let out = plate_text(raw);

@@ -13,7 +13,7 @@ use std::time::Duration;
 use alpr_images::passes::{PassLimits, Passes, plate_distance};
 use alpr_images::recognize::PlateRecognizer;
 use alpr_images::synth::{FontLibrary, SceneOptions, SceneSequence};
-use alpr_images::{Frame, PlateObservation, Recognizer};
+use alpr_images::{Frame, PlateObservation, Recognizer, o_as_zero};
 use anyhow::{Context as _, ensure};
 use chrono::{TimeZone, Utc};
 use clap::Args;
@@ -225,7 +225,7 @@ fn drive_by(
         .count();
     t.cars_read_in_a_frame_o0 = cars
         .iter()
-        .filter(|c| readings.iter().any(|r| o_as_0(&r.plate) == o_as_0(c)))
+        .filter(|c| readings.iter().any(|r| o_as_zero(&r.plate) == o_as_zero(c)))
         .count();
     t.reads = reads.len();
     t.reads_of_cars = reads.iter().filter(|r| car_of(&r.plate).is_some()).count();
@@ -238,34 +238,25 @@ fn drive_by(
             .collect();
         let exact = of_car.iter().filter(|r| &r.plate == c).count();
         if of_car.len() != 1 || exact != 1 {
-            let when: Vec<String> = of_car
-                .iter()
-                .map(|r| {
-                    let ms = (r.captured_at - start).num_milliseconds();
-                    format!(
-                        "{} {} at {ms} ms",
-                        r.plate,
-                        r.state.as_deref().unwrap_or("--")
-                    )
-                })
-                .collect();
+            let describe = |r: &PlateObservation| {
+                let ms = (r.captured_at - start).num_milliseconds();
+                format!("{}/{}@{ms}", r.plate, r.state.as_deref().unwrap_or("--"))
+            };
+            let sent: Vec<String> = of_car.iter().map(|r| describe(r)).collect();
             let seen: Vec<String> = readings
                 .iter()
                 .filter(|r| car_of(&r.plate) == Some(c))
-                .map(|r| {
-                    let ms = (r.captured_at - start).num_milliseconds();
-                    format!("{}/{}@{ms}", r.plate, r.state.as_deref().unwrap_or("--"))
-                })
+                .map(describe)
                 .collect();
             tracing::debug!(
                 "drive-by {seed}: {c} gave {} reads, {exact} exact ({}) from the frames {}",
                 of_car.len(),
-                when.join(", "),
+                sent.join(" "),
                 seen.join(" ")
             );
         }
         t.cars_read += usize::from(exact > 0);
-        t.cars_read_o0 += usize::from(of_car.iter().any(|r| o_as_0(&r.plate) == o_as_0(c)));
+        t.cars_read_o0 += usize::from(of_car.iter().any(|r| o_as_zero(&r.plate) == o_as_zero(c)));
         t.cars_read_once += usize::from(exact == 1 && of_car.len() == 1);
         let kept = reads
             .iter()
@@ -274,9 +265,4 @@ fn drive_by(
         t.cars_kept_for_matcher += usize::from(read_in_a_frame && kept);
     }
     Ok(t)
-}
-
-/// Many plate fonts draw the letter O and the digit 0 alike (and the matcher takes them as one).
-fn o_as_0(s: &str) -> String {
-    s.replace('O', "0")
 }

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use crate::observation::{Alternative, PlateObservation};
+use crate::observation::{Alternative, PlateObservation, o_as_zero};
 
 /// How much a reading that is only part of a text (the plate cut by the frame's edge) counts for
 /// that text, against a whole reading's one. Less than one, so that a text read once with a
@@ -25,8 +25,8 @@ pub(super) enum Compare {
 impl Compare {
     fn key(self, s: &str) -> Cow<'_, str> {
         match self {
-            Compare::OAsZero if s.contains('O') => Cow::Owned(s.replace('O', "0")),
-            _ => Cow::Borrowed(s),
+            Compare::OAsZero => o_as_zero(s),
+            Compare::Exact => Cow::Borrowed(s),
         }
     }
 

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::{Detection, PlateRecognizer, iou, load_image};
+use crate::o_as_zero;
 
 const SPLITS: &str = include_str!("../../models/splits.json");
 
@@ -113,10 +114,6 @@ pub struct Split<T> {
     pub training: T,
 }
 
-fn o0(s: &str) -> String {
-    s.replace('O', "0")
-}
-
 fn ratio(n: usize, d: usize) -> f64 {
     if d == 0 { 0.0 } else { n as f64 / d as f64 }
 }
@@ -202,7 +199,7 @@ pub fn evaluate_crops(
                 let (text, state) = read.unwrap_or_default();
                 let exact = text == l.plate;
                 c[0] += usize::from(exact);
-                c[1] += usize::from(o0(&text) == o0(&l.plate));
+                c[1] += usize::from(o_as_zero(&text) == o_as_zero(&l.plate));
                 c[2] += usize::from(state == l.state);
                 c[3] += usize::from(exact && state == l.state);
                 if !exact && scores.wrong.len() < 40 {
@@ -340,7 +337,7 @@ pub fn evaluate_scenes(
                     let text = &readings[i].text;
                     c[0] += 1;
                     c[1] += usize::from(text == plate);
-                    c[2] += usize::from(o0(text) == o0(plate));
+                    c[2] += usize::from(o_as_zero(text) == o_as_zero(plate));
                     if text != plate && scores.wrong.len() < 40 {
                         scores
                             .wrong

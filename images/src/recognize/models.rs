@@ -88,33 +88,27 @@ impl Networks {
     /// The networks in `dir` (`detector.onnx`, `reader.onnx`, `state.onnx`), each one missing
     /// there the built-in one: weights trained apart, as cross-validation trains them.
     pub fn from_dir(dir: &Path) -> Result<Self, ModelError> {
-        let bytes = |model: &'static str, built_in: &[u8]| -> Result<Vec<u8>, ModelError> {
+        let load = |model: &'static str, built_in: &[u8], shape| {
             let path = dir.join(format!("{model}.onnx"));
-            match std::fs::read(&path) {
-                Ok(b) => Ok(b),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(built_in.to_vec()),
-                Err(e) => Err(ModelError {
-                    model,
-                    source: anyhow::anyhow!("reading {}: {e}", path.display()),
-                }),
-            }
+            let bytes = match std::fs::read(&path) {
+                Ok(b) => std::borrow::Cow::Owned(b),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => built_in.into(),
+                Err(e) => {
+                    return Err(ModelError {
+                        model,
+                        source: anyhow::anyhow!("reading {}: {e}", path.display()),
+                    });
+                }
+            };
+            plan(model, &bytes, shape).map_err(|e| ModelError {
+                model,
+                source: e.source.context(path.display().to_string()),
+            })
         };
-        let with_path = |model: &'static str, e: ModelError| ModelError {
-            model,
-            source: e
-                .source
-                .context(format!("{}", dir.join(format!("{model}.onnx")).display())),
-        };
-        let detector = bytes("detector", DETECTOR_ONNX)?;
-        let reader = bytes("reader", READER_ONNX)?;
-        let state = bytes("state", STATE_ONNX)?;
         Ok(Self {
-            detector: plan("detector", &detector, [1, 3, DETECTOR_H, DETECTOR_W])
-                .map_err(|e| with_path("detector", e))?,
-            reader: plan("reader", &reader, [1, 1, READER_H, READER_W])
-                .map_err(|e| with_path("reader", e))?,
-            state: plan("state", &state, [1, 3, STATE_H, STATE_W])
-                .map_err(|e| with_path("state", e))?,
+            detector: load("detector", DETECTOR_ONNX, [1, 3, DETECTOR_H, DETECTOR_W])?,
+            reader: load("reader", READER_ONNX, [1, 1, READER_H, READER_W])?,
+            state: load("state", STATE_ONNX, [1, 3, STATE_H, STATE_W])?,
         })
     }
 
