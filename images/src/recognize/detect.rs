@@ -65,8 +65,12 @@ impl Detection {
     }
 }
 
-/// The smallest heat a plate centre may have to be kept.
+/// The heat from which a plate centre is a detection.
 pub const MIN_SCORE: f32 = 0.3;
+/// The smallest heat a plate centre may have to be kept at all: a faint detection, between this
+/// and [`MIN_SCORE`], is kept only when it reads like a whole plate (see `recognize`). Plain,
+/// sharp plates that a detector was not trained on scored 0.25 to 0.28 (`PE3R2X`, `RDN464`).
+pub const FAINT_SCORE: f32 = 0.2;
 const MAX_PLATES: usize = 8;
 
 /// The frame scaled to fit the detector's input (top left, the rest black; never enlarged), as
@@ -121,7 +125,7 @@ pub fn decode(out: &Output, scale: f32, frame_w: u32, frame_h: u32) -> Vec<Detec
     for y in 0..gh {
         for x in 0..gw {
             let v = heat(y, x);
-            if v < MIN_SCORE {
+            if v < FAINT_SCORE {
                 continue;
             }
             let mut is_peak = true;
@@ -205,5 +209,35 @@ mod tests {
         assert_eq!((at_right.x, at_right.w), (880.0, 120.0));
         let filling = plate(0.0, 1000.0);
         assert_eq!(filling.widened(0.25, 1000), filling);
+    }
+
+    fn heat_map(peaks: &[(usize, usize, f32)]) -> Output {
+        let (gh, gw) = (6, 8);
+        let plane = gh * gw;
+        let mut values = vec![-8.0; 5 * plane];
+        for &(y, x, heat) in peaks {
+            let at = y * gw + x;
+            values[at] = (heat / (1.0 - heat)).ln();
+            // The centre half a cell in, the box 4 cells by 2.
+            values[plane + at] = 0.5;
+            values[2 * plane + at] = 0.5;
+            values[3 * plane + at] = 4.0f32.ln();
+            values[4 * plane + at] = 2.0f32.ln();
+        }
+        Output {
+            shape: vec![1, 5, gh, gw],
+            values,
+        }
+    }
+
+    #[test]
+    fn faint_centres_are_kept_as_faint_detections_and_fainter_ones_dropped() {
+        let out = heat_map(&[(1, 1, 0.9), (4, 6, 0.25), (4, 2, 0.1)]);
+        let found = decode(&out, 1.0, 1000, 1000);
+        let scores: Vec<f32> = found.iter().map(|d| (d.score * 100.0).round()).collect();
+        assert_eq!(scores, vec![90.0, 25.0]);
+        assert!(found[1].score >= FAINT_SCORE && found[1].score < MIN_SCORE);
+        let s = DETECTOR_STRIDE as u32;
+        assert_eq!(found[1].rounded(), [s * 9 / 2, s * 7 / 2, 4 * s, 2 * s]);
     }
 }
