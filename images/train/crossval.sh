@@ -4,7 +4,7 @@
 # other quarter this trains the reader and the detector exactly as train.sh does with that
 # quarter held out, then measures them end to end with `alpr bench accuracy --models --splits`.
 # The state model learns from the crops alone, so the committed one serves every quarter.
-# Quarter 0 is measured on the committed weights, untrained. About an hour a quarter on 2 cores;
+# Quarter 0 is measured on the committed weights, untrained. About 75 minutes a quarter on 2 cores;
 # nothing in images/models/ is touched.
 #
 #   bash images/train/crossval.sh [FOLD...]        (default: 0 1 2 3)
@@ -41,7 +41,7 @@ for fold in "${folds[@]}"; do
             "$alpr" render plates --count 40000 --seed 11 --out "$work/plates"
         "$py" train_reader.py reader --arch wide --synthetic "$work/plates" --epochs 8 \
             --copies 24 --seed 1 --out "$out/reader.onnx" --report "$out/reader.json"
-        "$py" train_detector.py --windows 8000 --epochs 6 --seed 1 \
+        "$py" train_detector.py --windows 16000 --epochs 8 --seed 1 \
             --out "$out/detector.onnx" --report "$out/detector.json"
     fi
     "$alpr" bench accuracy "${data[@]}" --models "$out" --splits "$out/splits.json" \

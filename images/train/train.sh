@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Reproduces the committed recogniser weights in images/models/ on a CPU (2 cores: about two
-# hours): trains the reader, the state model and the detector on the training splits of
+# Reproduces the committed recogniser weights in images/models/ on a CPU (2 cores: about two and a
+# half hours): trains the reader, the state model and the detector on the training splits of
 # ../shared/data (the reader on rendered plates too), then records the accuracy the CI test
 # holds the weights to.
 #
@@ -32,7 +32,7 @@ cd "$here"
     --seed 1 --out ../models/reader.onnx --save "$work/reader.npz" --report "$work/reader.json"
 "$py" train_reader.py state --epochs 8 --copies 24 --seed 1 \
     --out ../models/state.onnx --report "$work/state.json"
-"$py" train_detector.py --windows 8000 --epochs 6 --seed 1 \
+"$py" train_detector.py --windows 16000 --epochs 8 --seed 1 \
     --out ../models/detector.onnx --report "$work/detector.json"
 
 # The figures the committed weights must keep (images/tests/recognize_accuracy.rs).
