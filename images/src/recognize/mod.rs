@@ -45,10 +45,13 @@ const READ_MARGIN: f32 = 0.04;
 /// `RDN464` 0.73) among about 100 detections of no plate, none of which read 5 characters at
 /// 0.45 or more: it reads signs and grilles as one to four characters, or unsurely. The cost is
 /// on the rendered streets, whose plate-like signs read well: `bench passes` frame reads of no car
-/// rose from 233 and 230 to 254 and 247 (seeds 1 and 2), pass reads of no car from 122 and 125
-/// to 123 and 131.
+/// rose from 233 and 210 to 254 and 223 (images/BENCHMARKS.md), pass reads of no car from 122 and
+/// 140 to 123 and 142.
 const FAINT_MIN_CHARS: usize = 5;
 const FAINT_MIN_CONFIDENCE: f32 = 0.45;
+/// How many faint detections are read in one frame, the likeliest first: each costs a read, and
+/// busy streets have several. One kept every plate the faint band gave on the real scenes.
+const FAINT_READS: usize = 1;
 /// A first reading this sure is kept without trying other boxes.
 const SURE: f32 = 0.9;
 /// Other boxes tried for an unsure reading: margin, and shift down as a share of the height.
@@ -156,7 +159,15 @@ impl PlateRecognizer {
                 .detect(input)
                 .map_err(|e| RecognizeError(format!("detector: {e}")))?;
             let mut readings = Vec::new();
+            let mut faint_left = FAINT_READS;
             for d in detect::decode(&out, scale, w, h) {
+                let faint = d.score < detect::MIN_SCORE;
+                if faint {
+                    if faint_left == 0 {
+                        break;
+                    }
+                    faint_left -= 1;
+                }
                 if let Some(r) = self.read_detection(image, &d, resizer)?
                     && (d.score >= detect::MIN_SCORE || reads_like_a_plate(&r.text, r.confidence))
                 {
@@ -204,7 +215,9 @@ impl PlateRecognizer {
         for _ in 0..WIDER_LOOKS {
             let wider = plate.widened(WIDER, w);
             let whole = best.0.text.len() >= WHOLE_PLATE;
-            if best.0.text.is_empty() || whole || wider == plate {
+            // One or two characters are a sign or a scrap far more often than part of a plate,
+            // and would not be stored: not worth two more reads.
+            if best.0.text.len() < MIN_READ_CHARS || whole || wider == plate {
                 break;
             }
             let wider_box = wider.grown(READ_MARGIN, w, h);
