@@ -17,6 +17,11 @@ pub struct Detection {
 }
 
 impl Detection {
+    /// Whether the detector was only faintly sure of this box (scored below [`MIN_SCORE`]).
+    pub fn is_faint(&self) -> bool {
+        self.score < MIN_SCORE
+    }
+
     /// The box grown by `share` of its width on each side and 1.6 times that of its height,
     /// clipped to the frame.
     pub fn grown(&self, share: f32, frame_w: u32, frame_h: u32) -> Self {

@@ -161,7 +161,7 @@ impl PlateRecognizer {
             let mut readings = Vec::new();
             let mut faint_left = FAINT_READS;
             for d in detect::decode(&out, scale, w, h) {
-                let faint = d.score < detect::MIN_SCORE;
+                let faint = d.is_faint();
                 if faint {
                     if faint_left == 0 {
                         break;
@@ -169,7 +169,7 @@ impl PlateRecognizer {
                     faint_left -= 1;
                 }
                 if let Some(r) = self.read_detection(image, &d, resizer)?
-                    && (d.score >= detect::MIN_SCORE || reads_like_a_plate(&r.text, r.confidence))
+                    && (!faint || reads_like_a_plate(&r.text, r.confidence))
                 {
                     readings.push(r);
                 }
@@ -195,7 +195,7 @@ impl PlateRecognizer {
         let mut best = (self.read_text(image, &first_box, resizer)?, first_box);
         // Most faint detections are no plate: one that does not read as a fair part of one is
         // not read again, wider or elsewhere.
-        if d.score < detect::MIN_SCORE
+        if d.is_faint()
             && (best.0.text.len() < FAINT_MIN_CHARS - 1
                 || best.0.confidence() < FAINT_MIN_CONFIDENCE)
         {
