@@ -19,18 +19,26 @@ pub fn cut(
     let (fw, fh) = image.dimensions();
     let src = ImageRef::new(fw, fh, image.as_raw(), PixelType::U8x3).map_err(|e| e.to_string())?;
     let mut dst = Image::new(w, h, PixelType::U8x3);
+    // Boxes are sized in f32 and the resizer checks them in f64, so one reaching the frame's
+    // edge can end a rounding step past it and be refused, losing every plate in the frame.
+    let (left, width) = within(plate.x, plate.w, fw);
+    let (top, height) = within(plate.y, plate.h, fh);
     let options = ResizeOptions::new()
         .resize_alg(ResizeAlg::Convolution(FilterType::Bilinear))
-        .crop(
-            f64::from(plate.x),
-            f64::from(plate.y),
-            f64::from(plate.w.max(1.0)),
-            f64::from(plate.h.max(1.0)),
-        );
+        .crop(left, top, width, height);
     resizer
         .resize(&src, &mut dst, &options)
         .map_err(|e| e.to_string())?;
     Ok(dst.into_vec())
+}
+
+/// A span of at least one pixel starting at `start` and `len` long, moved and cut to lie within
+/// `0..frame` (a frame of at least one pixel).
+fn within(start: f32, len: f32, frame: u32) -> (f64, f64) {
+    let frame = f64::from(frame.max(1));
+    let start = f64::from(start).clamp(0.0, frame - 1.0);
+    let len = f64::from(len).max(1.0).min(frame - start);
+    (start, len)
 }
 
 /// Grey, as the reader was trained (ITU-R 601 luma).
@@ -291,6 +299,36 @@ mod tests {
         Output {
             shape: vec![1, classes, 1, steps],
             values,
+        }
+    }
+
+    #[test]
+    fn boxes_at_or_past_the_frame_edge_are_cut_within_it() {
+        let (fw, fh) = (1917u32, 1081u32);
+        let image = RgbImage::new(fw, fh);
+        let mut resizer = Resizer::new();
+        // A box reaching the right or bottom edge, its size computed in f32 as `grown` does,
+        // can end a rounding step past the frame; boxes wholly outside come from a detection
+        // at the very edge grown to its one-pixel minimum.
+        let mut boxes = Vec::new();
+        for i in 0..400 {
+            let x = 1.0 + i as f32 * 4.7831;
+            let y = 1.0 + i as f32 * 2.6173;
+            boxes.push((x, y, fw as f32 - x, fh as f32 - y));
+        }
+        boxes.push((fw as f32, fh as f32, 1.0, 1.0));
+        boxes.push((fw as f32 + 5.0, 0.0, 40.0, 10.0));
+        boxes.push((-3.0, -2.0, 50.0, 20.0));
+        for (x, y, w, h) in boxes {
+            let d = Detection {
+                x,
+                y,
+                w,
+                h,
+                score: 0.5,
+            };
+            let cut = cut(&image, &d, 24, 8, &mut resizer);
+            assert!(cut.is_ok(), "box {x},{y} {w}x{h}: {cut:?}");
         }
     }
 
