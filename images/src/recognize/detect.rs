@@ -17,7 +17,7 @@ pub struct Detection {
 }
 
 impl Detection {
-    /// Whether the detector was only faintly sure of this box (scored below [`MIN_SCORE`]).
+    /// Whether the detector was only faintly sure of this box (scored below `MIN_SCORE`).
     pub fn is_faint(&self) -> bool {
         self.score < MIN_SCORE
     }
