@@ -205,6 +205,9 @@ def main():
     ap.add_argument("--report", help="write the accuracy figures here (JSON)")
     ap.add_argument("--init", help="start from parameters saved by --save (fine-tuning)")
     ap.add_argument("--save", help="save the trained parameters here (.npz) for --init")
+    ap.add_argument("--ema", type=float, default=0.0,
+                    help="also keep an exponential average of the weights with this decay per "
+                         "step (e.g. 0.999), report it beside the last weights, and export it")
     a = ap.parse_args()
 
     kind = a.kind
@@ -254,9 +257,26 @@ def main():
         (o,), _ = N.forward(net, p, s, xb, False, ["logits"])
         return o
 
+    @jax.jit
+    def average(avg, p):
+        return jax.tree_util.tree_map(lambda m, v: a.ema * m + (1 - a.ema) * v, avg, p)
+
+    @jax.jit
+    def bn_pass(p, s, xb):
+        _, ns = N.forward(net, p, s, xb, True, ["logits"])
+        return ns
+
+    def recalibrate(p, s, batches=200):
+        """Batch-norm statistics for averaged weights: the running ones belong to the last
+        weights, not to the average."""
+        for i in range(batches):
+            idx = rng.integers(0, n, a.batch)
+            s = bn_pass(p, s, jnp.asarray(normalise(x[idx])))
+        return s
+
     evals = eval_images(kind)
 
-    def evaluate():
+    def evaluate(params, state):
         res = {}
         for name, rows in evals.items():
             xb = normalise(np.stack([prep(kind, img) for img, _, _ in rows]))
@@ -275,6 +295,7 @@ def main():
 
     rng = np.random.default_rng(a.seed)
     n = len(x)
+    ema = params if a.ema else None
     t0 = time.time()
     for epoch in range(a.epochs):
         order = rng.permutation(n)
@@ -288,15 +309,30 @@ def main():
                 yb, ypad = np.array([y[j] for j in idx], np.int32), np.zeros(1)
             params, state, opt_state, loss = step(params, state, opt_state, jnp.asarray(xb),
                                                   jnp.asarray(yb), jnp.asarray(ypad))
+            if ema is not None:
+                ema = average(ema, params)
             losses.append(float(loss))
-        res = evaluate()
+        res = evaluate(params, state)
         brief = {k: {m: v for m, v in r.items() if m != "errors"} for k, r in res.items()}
         print(f"epoch {epoch + 1}/{a.epochs} loss {np.mean(losses):.4f} {brief} "
               f"({time.time() - t0:.0f} s)", flush=True)
 
     shape = [1, 1, D.READER_H, D.READER_W] if kind == "reader" else [1, 3, D.STATE_H, D.STATE_W]
-    N.to_onnx(net, params, state, shape, ["logits"], a.out,
-              f"alpr-images {kind}; input {shape} NCHW, (pixel - 127.5) / 64")
+    doc = f"alpr-images {kind}; input {shape} NCHW, (pixel - 127.5) / 64"
+    if ema is not None:
+        # The last weights too, to compare the two end to end on the same run.
+        N.to_onnx(net, params, state, shape, ["logits"], a.out.replace(".onnx", "-last.onnx"),
+                  doc)
+        last = res
+        state = recalibrate(ema, state)
+        params = ema
+        res = evaluate(params, state)
+        res = {"ema": res, "last": last}
+        brief = {w: {k: {m: v for m, v in r.items() if m != "errors"} for k, r in f.items()}
+                 for w, f in res.items()}
+        print(f"averaged weights (decay {a.ema}) against the last: {brief}", flush=True)
+
+    N.to_onnx(net, params, state, shape, ["logits"], a.out, doc)
     if a.save:
         N.save(a.save, params, state)
     if a.report:
