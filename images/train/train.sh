@@ -2,7 +2,9 @@
 # Reproduces the committed recogniser weights in images/models/ on a CPU (2 cores: about two and a
 # half hours): trains the reader, the state model and the detector on the training splits of
 # ../shared/data (the reader on rendered plates too), then records the accuracy the CI test
-# holds the weights to.
+# holds the weights to. Every draw is seeded, so a machine writes the same bytes each run; another
+# CPU sums in another order and writes weights that read a few points either way
+# (images/BENCHMARKS.md, "Running train.sh again").
 #
 #   bash images/train/train.sh
 set -euo pipefail
