@@ -177,6 +177,11 @@ def labels(ys, max_len=12):
     return y, pad
 
 
+def brief(res):
+    """The figures of an evaluation without its lists of errors, for a log line."""
+    return {k: {m: v for m, v in r.items() if m != "errors"} for k, r in res.items()}
+
+
 def normalise(x):
     return (x.astype(np.float32) - 127.5) / 64.0
 
@@ -269,7 +274,7 @@ def main():
     def recalibrate(p, s, batches=200):
         """Batch-norm statistics for averaged weights: the running ones belong to the last
         weights, not to the average."""
-        for i in range(batches):
+        for _ in range(batches):
             idx = rng.integers(0, n, a.batch)
             s = bn_pass(p, s, jnp.asarray(normalise(x[idx])))
         return s
@@ -313,24 +318,21 @@ def main():
                 ema = average(ema, params)
             losses.append(float(loss))
         res = evaluate(params, state)
-        brief = {k: {m: v for m, v in r.items() if m != "errors"} for k, r in res.items()}
-        print(f"epoch {epoch + 1}/{a.epochs} loss {np.mean(losses):.4f} {brief} "
+        print(f"epoch {epoch + 1}/{a.epochs} loss {np.mean(losses):.4f} {brief(res)} "
               f"({time.time() - t0:.0f} s)", flush=True)
 
     shape = [1, 1, D.READER_H, D.READER_W] if kind == "reader" else [1, 3, D.STATE_H, D.STATE_W]
     doc = f"alpr-images {kind}; input {shape} NCHW, (pixel - 127.5) / 64"
     if ema is not None:
         # The last weights too, to compare the two end to end on the same run.
-        N.to_onnx(net, params, state, shape, ["logits"], a.out.replace(".onnx", "-last.onnx"),
-                  doc)
+        stem, ext = os.path.splitext(a.out)
+        N.to_onnx(net, params, state, shape, ["logits"], f"{stem}-last{ext or '.onnx'}", doc)
         last = res
         state = recalibrate(ema, state)
         params = ema
-        res = evaluate(params, state)
-        res = {"ema": res, "last": last}
-        brief = {w: {k: {m: v for m, v in r.items() if m != "errors"} for k, r in f.items()}
-                 for w, f in res.items()}
-        print(f"averaged weights (decay {a.ema}) against the last: {brief}", flush=True)
+        res = {"ema": evaluate(params, state), "last": last}
+        print(f"averaged weights (decay {a.ema}): {brief(res['ema'])}, "
+              f"the last: {brief(last)}", flush=True)
 
     N.to_onnx(net, params, state, shape, ["logits"], a.out, doc)
     if a.save:
