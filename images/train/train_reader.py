@@ -133,17 +133,19 @@ def build_pool(kind, items, copies, seed, scene_copies=None, context=0.0, worker
     return np.concatenate(xs), ys
 
 
-def eval_images(kind):
-    """The crops' validation split and the held-out scenes' plates, unaugmented."""
-    sets = {"crops-val": [], "scenes-holdout": []}
+def eval_images(kind, every=False):
+    """The crops' validation split and the held-out scenes' plates, unaugmented; with `every`,
+    all the real crops and scene plates (for a network trained on none of them)."""
+    crops, scenes = ("crops-all", "scenes-all") if every else ("crops-val", "scenes-holdout")
+    sets = {crops: [], scenes: []}
     for path, state, plate in D.crops():
-        if D.is_val_crop(os.path.basename(path)):
-            sets["crops-val"].append((D.load_rgb(path), state, plate))
+        if every or D.is_val_crop(os.path.basename(path)):
+            sets[crops].append((D.load_rgb(path), state, plate))
     if kind == "reader":
         for path, boxes in D.scenes():
-            if D.is_holdout_scene(os.path.basename(path)):
+            if every or D.is_holdout_scene(os.path.basename(path)):
                 for b in boxes:
-                    sets["scenes-holdout"].append((D.scene_plate(path, b), None, b[4]))
+                    sets[scenes].append((D.scene_plate(path, b), None, b[4]))
     return {k: v for k, v in sets.items() if v}
 
 
@@ -206,6 +208,9 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--arch", choices=sorted(READERS), default="wide",
                     help="the reader's network (READERS)")
+    ap.add_argument("--synthetic-only", action="store_true",
+                    help="train on the rendered plates alone and measure on every real plate: "
+                         "how well the renderer's plates teach the reader real ones")
     ap.add_argument("--out", required=True)
     ap.add_argument("--report", help="write the accuracy figures here (JSON)")
     ap.add_argument("--init", help="start from parameters saved by --save (fine-tuning)")
@@ -221,11 +226,14 @@ def main():
     else:
         net = state_net()
     items = sources(kind, a.synthetic, a.synthetic_scenes)
-    real = [i for i in items if i[3] == "real"]
+    real = [] if a.synthetic_only else [i for i in items if i[3] == "real"]
     synth = [i for i in items if i[3] == "synthetic"]
+    if not real and not synth:
+        sys.exit("nothing to train on: --synthetic-only needs --synthetic DIR")
     t0 = time.time()
-    xr, yr = build_pool(kind, real, a.copies, a.seed, a.scene_copies, a.scene_context)
-    pools = [(xr, yr)]
+    pools = []
+    if real:
+        pools.append(build_pool(kind, real, a.copies, a.seed, a.scene_copies, a.scene_context))
     if synth:
         pools.append(build_pool(kind, synth, a.synthetic_copies, a.seed + 7))
     x = np.concatenate([p[0] for p in pools])
@@ -279,7 +287,7 @@ def main():
             s = bn_pass(p, s, jnp.asarray(normalise(x[idx])))
         return s
 
-    evals = eval_images(kind)
+    evals = eval_images(kind, every=a.synthetic_only)
 
     def evaluate(params, state):
         res = {}
