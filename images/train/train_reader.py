@@ -5,6 +5,7 @@
 
 Trains on the training split of the real crops, the plates of the training scenes and the
 synthetic plates; reports accuracy on the crops' validation split and the held-out scenes.
+With --synthetic-only it trains on the rendered plates alone and reports on every real plate.
 """
 
 import argparse
