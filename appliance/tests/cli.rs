@@ -564,3 +564,44 @@ fn bench_accuracy_and_recognize_take_networks_and_splits_given_apart() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("reader.onnx"), "{err}");
 }
+
+#[test]
+fn bench_layouts_accounts_for_every_rendered_plate_by_layout() {
+    let out = alpr()
+        .args(["bench", "layouts", "--scenes", "12", "--seed", "77"])
+        .output()
+        .expect("alpr bench layouts runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let figures: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    let classes = figures["classes"].as_object().expect("classes");
+    let mut plates = 0;
+    for (class, c) in classes {
+        let n = c["plates"].as_u64().expect("plates");
+        let exact = (c["exact_o_as_0"].as_f64().expect("share") * n as f64).round() as u64;
+        let others: u64 = [
+            "wrong_sure",
+            "wrong_flagged_unsure",
+            "found_nothing_stored",
+            "not_found",
+        ]
+        .iter()
+        .map(|k| c[*k].as_u64().expect("count"))
+        .sum();
+        assert_eq!(exact + others, n, "{class}: {c}");
+        plates += n;
+    }
+    assert!(plates >= 12, "{figures}");
+    let issued = &figures["classes"]["one_row_issued"];
+    assert!(issued["exact"].as_f64().expect("share") > 0.3, "{figures}");
+
+    let out = alpr()
+        .args(["bench", "layouts", "--scenes", "0"])
+        .output()
+        .expect("alpr bench layouts runs");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--scenes"));
+}

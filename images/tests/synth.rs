@@ -348,3 +348,50 @@ fn copy_tree_as_links(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// The truth says when a registration is set in two rows, and the characters bear it out: in
+/// reading order, the top row's all lie above the bottom row's, and the bottom row starts left
+/// of where the top row ends. One-row plates keep their characters level.
+#[test]
+fn two_row_plates_are_marked_in_the_truth() {
+    let centre = |c: &synth::CharTruth| {
+        let b = c.bbox;
+        (
+            b.x as f32 + b.w as f32 / 2.0,
+            b.y as f32 + b.h as f32 / 2.0,
+            b.h as f32,
+        )
+    };
+    let (mut two, mut one) = (0, 0);
+    for seed in 0..120u64 {
+        let s = render_plate(fonts(), seed, &PlateOptions::default()).expect("renders");
+        let chars: Vec<(f32, f32, f32)> = s.truth.chars.iter().map(centre).collect();
+        let tallest = chars.iter().map(|c| c.2).fold(0.0, f32::max);
+        let what = format!("seed {seed}: {}", s.truth.text);
+        if s.truth.two_rows {
+            two += 1;
+            // The row break is where the next character starts left of the last one.
+            let split = (1..chars.len())
+                .find(|&i| chars[i].0 < chars[i - 1].0)
+                .unwrap_or_else(|| panic!("{what}: no row break"));
+            let top_lowest = chars[..split].iter().map(|c| c.1).fold(f32::MIN, f32::max);
+            let bottom_highest = chars[split..].iter().map(|c| c.1).fold(f32::MAX, f32::min);
+            assert!(
+                top_lowest + tallest / 2.0 < bottom_highest,
+                "{what}: rows overlap"
+            );
+        } else {
+            one += 1;
+            let spread = chars.iter().map(|c| c.1).fold(f32::MIN, f32::max)
+                - chars.iter().map(|c| c.1).fold(f32::MAX, f32::min);
+            assert!(
+                spread < tallest / 2.0,
+                "{what}: one row spread over {spread} px"
+            );
+        }
+    }
+    assert!(
+        two >= 2 && one >= 100,
+        "{two} two-row and {one} one-row plates"
+    );
+}

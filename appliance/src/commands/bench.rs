@@ -32,6 +32,9 @@ pub enum BenchCommand {
     /// Reading a passing plate's frames as one read: the read log frame by frame and by pass,
     /// on drive-bys rendered by the project.
     Passes(super::bench_passes::PassesBenchArgs),
+    /// How each plate layout (one row, vanity, stacked letters, two rows) is read on rendered
+    /// streets: exactly, wrongly but flagged unsure, wrongly and sure, or not found.
+    Layouts(super::bench_layouts::LayoutsBenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -70,6 +73,11 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         }
         BenchCommand::Passes(args) => {
             tokio::task::spawn_blocking(move || super::bench_passes::run(args))
+                .await
+                .context("running the benchmark")?
+        }
+        BenchCommand::Layouts(args) => {
+            tokio::task::spawn_blocking(move || super::bench_layouts::run(args))
                 .await
                 .context("running the benchmark")?
         }

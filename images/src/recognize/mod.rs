@@ -390,7 +390,7 @@ fn reads_like_a_plate(text: &str, confidence: f32) -> bool {
 /// stored readings of no plate (`IIIIIJ1`, `ULIU`, `TIII0`) and none of a plate; on the real
 /// scenes 21 of 41, and one plate misread past use (`EMEN1H` for `CEMENT0`, 0.22).
 /// `alpr recognize` still shows them all.
-fn worth_a_read(r: &PlateReading) -> bool {
+pub fn worth_a_read(r: &PlateReading) -> bool {
     let junk_like = r.confidence < LOW_CONFIDENCE
         && r.detection_score < RETRY_MIN_SCORE
         && !formats::fits_some_state(&r.text);

@@ -129,6 +129,7 @@ pub(crate) fn truth_of(art: &PlateArt, to_image: &Homography, w: u32, h: u32) ->
         chars: chars(&art.glyphs),
         stacked: chars(&art.stacked),
         vanity: art.vanity,
+        two_rows: art.two_rows,
     }
 }
 

@@ -29,4 +29,6 @@ pub struct PlateTruth {
     pub stacked: Vec<CharTruth>,
     /// A personalised plate rather than an issued pattern.
     pub vanity: bool,
+    /// The registration is set in two rows, one above the other (`text` reads the top row first).
+    pub two_rows: bool,
 }

@@ -24,6 +24,8 @@ pub(crate) struct Glyph {
 pub(crate) struct Laid {
     pub glyphs: Vec<Glyph>,
     pub stacked: Vec<Glyph>,
+    /// The registration is set in two rows, one above the other.
+    pub two_rows: bool,
 }
 
 const STACK_LETTERS: &[u8] = b"ABCDEFGHJKLMNPRSTUVWXYZ";
@@ -70,7 +72,10 @@ pub(crate) fn characters(
         );
         left += size * 1.05;
     }
-    let mut out = Laid::default();
+    let mut out = Laid {
+        two_rows,
+        ..Laid::default()
+    };
 
     if two_rows {
         let text = serial.text();

@@ -57,6 +57,8 @@ pub(crate) struct PlateArt {
     pub glyphs: Vec<Glyph>,
     /// Small stacked letters (not part of the registration).
     pub stacked: Vec<Glyph>,
+    /// The registration is set in two rows.
+    pub two_rows: bool,
     pub text: String,
     pub state: &'static str,
     pub vanity: bool,
@@ -173,6 +175,7 @@ pub(crate) fn draw(
         text: serial.text(),
         glyphs: laid.glyphs,
         stacked: laid.stacked,
+        two_rows: laid.two_rows,
         state: design.code,
         vanity: serial.vanity,
     }
