@@ -9,6 +9,7 @@ Splits are by a hash of the file name, so they never change as code changes:
 import csv
 import hashlib
 import io
+import json
 import os
 import random
 
@@ -84,6 +85,34 @@ def synthetic(dirpath):
         for row in csv.DictReader(f):
             out.append((os.path.join(dirpath, row["file"]), row["state"].lower(),
                         row["plate"].upper()))
+    return out
+
+
+def two_row_plates(dirpath):
+    """{path: [(row text, (x, y, w, h)), top row first]} for the two-row plates among those
+    rendered by `alpr render plates` (its `truth.jsonl`). Each row's box spans the plate's width
+    and twice the row's character height, about as a one-row plate's box holds its characters."""
+    out = {}
+    with open(os.path.join(dirpath, "truth.jsonl")) as f:
+        for line in f:
+            rec = json.loads(line)
+            t = rec["truth"]
+            if not t.get("two_rows"):
+                continue
+            chars = t["chars"]
+            # The bottom row starts where a character lies left of the one before it.
+            split = next((i for i in range(1, len(chars))
+                          if chars[i]["box"]["x"] < chars[i - 1]["box"]["x"]), None)
+            if split is None:
+                continue
+            rows = []
+            for part in (chars[:split], chars[split:]):
+                y0 = min(c["box"]["y"] for c in part)
+                y1 = max(c["box"]["y"] + c["box"]["h"] for c in part)
+                ch = y1 - y0
+                rows.append(("".join(c["ch"] for c in part),
+                             (t["box"]["x"], y0 - ch / 2, t["box"]["w"], 2 * ch)))
+            out[os.path.join(dirpath, rec["file"])] = rows
     return out
 
 

@@ -65,8 +65,10 @@ def state_net():
     ]
 
 
-def sources(kind, synthetic_dirs, synthetic_scene_dirs=()):
-    """(loader, state, plate) of every training plate, real first."""
+def sources(kind, synthetic_dirs, synthetic_scene_dirs=(), two_row_as_rows=False):
+    """(loader, state, plate) of every training plate, real first. With `two_row_as_rows`, a
+    rendered two-row plate is learned row by row (each row's box and text) instead of whole: the
+    reader reads one row left to right, so a whole two-row plate is a target it cannot reach."""
     out = []
     for path, state, plate in D.crops():
         if not D.is_val_crop(os.path.basename(path)):
@@ -78,8 +80,10 @@ def sources(kind, synthetic_dirs, synthetic_scene_dirs=()):
             for b in boxes:
                 out.append((("scene", path, b), None, b[4], "real"))
     for d in synthetic_dirs:
+        rows = D.two_row_plates(d) if two_row_as_rows and kind == "reader" else {}
         for path, state, plate in D.synthetic(d):
-            out.append((("file", path), state, plate, "synthetic"))
+            src = ("rows", path, rows[path]) if path in rows else ("file", path)
+            out.append((src, state, plate, "synthetic"))
     if kind == "reader":
         # Plates as small and blurred as a street frame makes them: already camera-like, so
         # augmented without a further low-resolution copy.
@@ -93,7 +97,7 @@ def sources(kind, synthetic_dirs, synthetic_scene_dirs=()):
 def load(src, context):
     """The plate image, and where the plate lies in it when it shows `context` of the plate's
     size around it (scenes only; `None` when the image is all plate)."""
-    if src[0] == "file":
+    if src[0] in ("file", "rows"):
         return D.load_rgb(src[1]), None
     if src[0] == "street":
         return D.scene_plate_in_context(src[1], src[2], 0.5)
@@ -105,11 +109,19 @@ def load(src, context):
 def make_samples(args):
     kind, items, seed, copies, scene_copies, context = args
     rng = np.random.default_rng(seed)
+    # Rows draw from their own stream, so every other plate's samples stay what they were.
+    rows_rng = np.random.default_rng(seed + 1_000_000_007)
     xs, ys = [], []
     for src, state, plate in items:
         img, inner = load(src, context)
         for _ in range(scene_copies if src[0] == "scene" else copies):
-            if kind == "reader":
+            if src[0] == "rows":
+                D.augment(img, rng, D.READER_W, D.READER_H)  # the whole plate's draws, unused
+                for text, box in src[2]:
+                    a = D.augment(img, rows_rng, D.READER_W, D.READER_H, inner=box)
+                    xs.append(D.to_gray(a)[..., None])
+                    ys.append(text)
+            elif kind == "reader":
                 a = D.augment(img, rng, D.READER_W, D.READER_H, inner=inner,
                               small=src[0] != "street")
                 xs.append(D.to_gray(a)[..., None])
@@ -212,6 +224,11 @@ def main():
     ap.add_argument("--synthetic-only", action="store_true",
                     help="train on the rendered plates alone and measure on every real plate: "
                          "how well the renderer's plates teach the reader real ones")
+    ap.add_argument("--two-row-as-rows", action="store_true",
+                    help="learn rendered two-row plates row by row instead of whole (reader)")
+    ap.add_argument("--rows-eval",
+                    help="also measure reading the rows of the two-row plates in this directory "
+                         "of rendered plates (`alpr render plates`), each row in its box")
     ap.add_argument("--out", required=True)
     ap.add_argument("--report", help="write the accuracy figures here (JSON)")
     ap.add_argument("--init", help="start from parameters saved by --save (fine-tuning)")
@@ -226,7 +243,7 @@ def main():
         net = reader_net(**READERS[a.arch])
     else:
         net = state_net()
-    items = sources(kind, a.synthetic, a.synthetic_scenes)
+    items = sources(kind, a.synthetic, a.synthetic_scenes, a.two_row_as_rows)
     real = [] if a.synthetic_only else [i for i in items if i[3] == "real"]
     synth = [i for i in items if i[3] == "synthetic"]
     if not real and not synth:
@@ -289,6 +306,11 @@ def main():
         return s
 
     evals = eval_images(kind, every=a.synthetic_only)
+    if a.rows_eval and kind == "reader":
+        evals["rendered-rows"] = [
+            (D.load_rgb(path).crop((round(x), round(y), round(x + w), round(y + h))), None, text)
+            for path, rows in sorted(D.two_row_plates(a.rows_eval).items())
+            for text, (x, y, w, h) in rows]
 
     def evaluate(params, state):
         res = {}
