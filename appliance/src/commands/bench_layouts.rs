@@ -16,6 +16,7 @@ use alpr_images::recognize::{Detection, PlateReading, PlateRecognizer, iou, wort
 use alpr_images::synth::{FontLibrary, PlateTruth, SceneOptions, item_seed, render_scene};
 use anyhow::{Context as _, ensure};
 use clap::Args;
+use rayon::prelude::*;
 use serde_json::json;
 
 #[derive(Debug, Args)]
@@ -59,31 +60,20 @@ pub fn run(args: LayoutsBenchArgs) -> anyhow::Result<()> {
         degrade: args.degrade,
         ..SceneOptions::default()
     };
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let per_worker = std::thread::scope(|scope| {
-        let jobs: Vec<_> = (0..workers)
-            .map(|w| {
-                let (recognizer, fonts, options, args) = (&recognizer, &fonts, &options, &args);
-                scope.spawn(move || {
-                    (w..args.scenes)
-                        .step_by(workers)
-                        .map(|i| {
-                            one_scene(recognizer, fonts, options, item_seed(args.seed, i as u64))
-                                .with_context(|| format!("scene {i}"))
-                        })
-                        .collect::<anyhow::Result<Vec<_>>>()
-                })
-            })
-            .collect();
-        jobs.into_iter()
-            .map(|j| {
-                j.join()
-                    .map_err(|_| anyhow::anyhow!("a scene worker panicked"))?
-            })
-            .collect::<anyhow::Result<Vec<_>>>()
-    })?;
+    let per_scene = (0..args.scenes)
+        .into_par_iter()
+        .map(|i| {
+            one_scene(
+                &recognizer,
+                &fonts,
+                &options,
+                item_seed(args.seed, i as u64),
+            )
+            .with_context(|| format!("scene {i}"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let mut classes: BTreeMap<&'static str, Tally> = BTreeMap::new();
-    for (class, outcome) in per_worker.into_iter().flatten().flatten() {
+    for (class, outcome) in per_scene.into_iter().flatten() {
         let t = classes.entry(class).or_default();
         t.plates += 1;
         match outcome {

@@ -17,6 +17,7 @@ use alpr_images::{Frame, PlateObservation, Recognizer, o_as_zero};
 use anyhow::{Context as _, ensure};
 use chrono::{TimeZone, Utc};
 use clap::Args;
+use rayon::prelude::*;
 use serde_json::json;
 
 #[derive(Debug, Args)]
@@ -97,31 +98,20 @@ pub fn run(args: PassesBenchArgs) -> anyhow::Result<()> {
             .longest_ms
             .map_or(defaults.longest, Duration::from_millis),
     };
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let seeds: Vec<u64> = (0..args.sequences).map(|i| args.seed * 1000 + i).collect();
-    let tallies = std::thread::scope(|scope| {
-        let jobs: Vec<_> = (0..workers)
-            .map(|w| {
-                let (recognizer, fonts, args, seeds) = (&recognizer, &fonts, &args, &seeds);
-                scope.spawn(move || {
-                    seeds
-                        .iter()
-                        .skip(w)
-                        .step_by(workers)
-                        .map(|&seed| drive_by(recognizer.as_ref(), fonts, args, seed, limits))
-                        .collect::<anyhow::Result<Vec<Tally>>>()
-                })
-            })
-            .collect();
-        jobs.into_iter()
-            .map(|j| {
-                j.join()
-                    .map_err(|_| anyhow::anyhow!("a drive-by worker panicked"))?
-            })
-            .collect::<anyhow::Result<Vec<Vec<Tally>>>>()
-    })?;
+    let tallies = (0..args.sequences)
+        .into_par_iter()
+        .map(|i| {
+            drive_by(
+                recognizer.as_ref(),
+                &fonts,
+                &args,
+                args.seed * 1000 + i,
+                limits,
+            )
+        })
+        .collect::<anyhow::Result<Vec<Tally>>>()?;
     let mut t = Tally::default();
-    for s in tallies.iter().flatten() {
+    for s in &tallies {
         t.add(s);
     }
     let share = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
