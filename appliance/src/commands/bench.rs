@@ -33,7 +33,8 @@ pub enum BenchCommand {
     /// on drive-bys rendered by the project.
     Passes(super::bench_passes::PassesBenchArgs),
     /// How each plate layout (one row, vanity, stacked letters, two rows) is read on rendered
-    /// streets: exactly, wrongly but flagged unsure, wrongly and sure, or not found.
+    /// streets, by what the pipeline stores: exactly, wrongly but flagged unsure, wrongly and
+    /// sure, nothing though the plate was found, or not found.
     Layouts(super::bench_layouts::LayoutsBenchArgs),
 }
 
