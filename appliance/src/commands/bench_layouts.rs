@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 
 use alpr_images::o_as_zero;
 use alpr_images::recognize::decode_image;
+use alpr_images::recognize::evaluate::MIN_IOU;
 use alpr_images::recognize::{Detection, PlateReading, PlateRecognizer, iou, worth_a_read};
 use alpr_images::synth::{FontLibrary, PlateTruth, SceneOptions, item_seed, render_scene};
 use anyhow::{Context as _, ensure};
@@ -34,8 +35,6 @@ pub struct LayoutsBenchArgs {
     examples: usize,
 }
 
-/// A detection overlapping a plate's box this much is a detection of it.
-const MATCH_IOU: f32 = 0.4;
 /// `alpr render scenes` writes its frames at this JPEG quality.
 const JPEG_QUALITY: u8 = 92;
 
@@ -195,17 +194,7 @@ fn outcome(plate: &PlateTruth, readings: &[PlateReading]) -> Outcome {
     };
     let of_plate: Vec<&PlateReading> = readings
         .iter()
-        .filter(|r| {
-            let [x, y, w, h] = r.bbox;
-            let seen = Detection {
-                x: x as f32,
-                y: y as f32,
-                w: w as f32,
-                h: h as f32,
-                score: r.detection_score,
-            };
-            iou(&seen, &truth_box) >= MATCH_IOU
-        })
+        .filter(|r| iou(&r.detection(), &truth_box) >= MIN_IOU)
         .collect();
     let best = of_plate
         .iter()

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::{Detection, PlateRecognizer, iou, load_image};
+use super::{Detection, PlateReading, PlateRecognizer, iou, load_image};
 use crate::o_as_zero;
 
 const SPLITS: &str = include_str!("../../models/splits.json");
@@ -316,16 +316,7 @@ pub fn evaluate_scenes(
                 continue;
             }
         };
-        let boxes: Vec<Detection> = readings
-            .iter()
-            .map(|r| Detection {
-                x: r.bbox[0] as f32,
-                y: r.bbox[1] as f32,
-                w: r.bbox[2] as f32,
-                h: r.bbox[3] as f32,
-                score: r.detection_score,
-            })
-            .collect();
+        let boxes: Vec<Detection> = readings.iter().map(PlateReading::detection).collect();
         for (label, plate) in &s.boxes {
             let best = boxes
                 .iter()

@@ -102,6 +102,20 @@ pub struct PlateReading {
     pub low_confidence: bool,
 }
 
+impl PlateReading {
+    /// The reading's box as a detection, to measure its overlap with a labelled plate.
+    pub fn detection(&self) -> Detection {
+        let [x, y, w, h] = self.bbox;
+        Detection {
+            x: x as f32,
+            y: y as f32,
+            w: w as f32,
+            h: h as f32,
+            score: self.detection_score,
+        }
+    }
+}
+
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AlternativeReading {
     pub text: String,
