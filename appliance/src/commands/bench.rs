@@ -32,9 +32,10 @@ pub enum BenchCommand {
     /// Reading a passing plate's frames as one read: the read log frame by frame and by pass,
     /// on drive-bys rendered by the project.
     Passes(super::bench_passes::PassesBenchArgs),
-    /// How each plate layout (one row, vanity, stacked letters, two rows) is read on rendered
-    /// streets, by what the pipeline stores: exactly, wrongly but flagged unsure, wrongly and
-    /// sure, nothing though the plate was found, or not found.
+    /// How each plate layout (one row, vanity, stacked letters, two rows; plates partly hidden by
+    /// a car in the next lane apart) is read on rendered streets, by what the pipeline stores:
+    /// exactly, wrongly but flagged unsure, wrongly and sure, nothing though the plate was found,
+    /// or not found.
     Layouts(super::bench_layouts::LayoutsBenchArgs),
 }
 

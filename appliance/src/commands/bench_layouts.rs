@@ -6,7 +6,8 @@
 //! out unsure or not at all, never as a sure wrong reading. So each rendered plate is put in one
 //! class (one row issued, one row vanity, stacked letters, two rows) and counted by what the
 //! pipeline would store for it (`worth_a_read`): read exactly, misread surely, misread and flagged
-//! unsure, nothing stored though the detector found it, or not found.
+//! unsure, nothing stored though the detector found it, or not found. A plate partly hidden by a
+//! car in the next lane is a class of its own, whatever its layout.
 
 use std::collections::BTreeMap;
 
@@ -170,8 +171,14 @@ fn one_scene(
         .collect())
 }
 
+/// A plate with this share of its registration hidden by something nearer is counted apart: the
+/// recogniser can read only what shows, and a reading of the rest is not a misreading of it.
+const PARTLY_HIDDEN: f32 = 0.05;
+
 fn class_of(plate: &PlateTruth) -> &'static str {
-    if plate.two_rows {
+    if plate.hidden >= PARTLY_HIDDEN {
+        "partly_hidden"
+    } else if plate.two_rows {
         "two_rows"
     } else if !plate.stacked.is_empty() {
         "stacked_letters"

@@ -130,6 +130,7 @@ pub(crate) fn truth_of(art: &PlateArt, to_image: &Homography, w: u32, h: u32) ->
         stacked: chars(&art.stacked),
         vanity: art.vanity,
         two_rows: art.two_rows,
+        hidden: 0.0,
     }
 }
 

@@ -31,4 +31,8 @@ pub struct PlateTruth {
     pub vanity: bool,
     /// The registration is set in two rows, one above the other (`text` reads the top row first).
     pub two_rows: bool,
+    /// How much of the registration something nearer hides (in a street frame, the side of a car
+    /// in the next lane): the share of its characters' ink boxes drawn over, 0 to 1. Street
+    /// frames leave out of their truth a plate half hidden or more.
+    pub hidden: f32,
 }

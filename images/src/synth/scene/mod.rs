@@ -43,7 +43,9 @@ impl Default for SceneOptions {
     }
 }
 
-/// A rendered frame and the plates in it (each wholly inside the frame and unoccluded).
+/// A rendered frame and the plates in it: each wholly inside the frame, none behind a nearer
+/// car's body, none mostly hidden; the side of a car in the next lane may still hide part of
+/// one (`hidden`).
 #[derive(Debug, Clone)]
 pub struct Scene {
     pub image: RgbImage,
@@ -169,6 +171,7 @@ fn compose(
     order.sort_by(|a, b| b.z.total_cmp(&a.z));
     let mut footprint = vec![0.0f32; (w * h) as usize];
     let mut truths: Vec<(f32, PlateTruth)> = Vec::new();
+    let mut drawn: Vec<InkPixels> = Vec::new();
     let amb = light.ambient();
     for p in &order {
         p.car.draw(&mut canvas, view, p.x, p.z, light, fonts);
@@ -209,18 +212,26 @@ fn compose(
             continue;
         };
         let fp = super::warp::warp_onto(&mut canvas, &art.canvas, &to_frame);
+        let truth = truth_of(&art, &to_frame, w, h);
+        drawn.push(InkPixels::of(&truth, &fp, &canvas));
         for (a, b) in footprint.iter_mut().zip(fp) {
             *a = a.max(b);
         }
-        truths.push((p.z, truth_of(&art, &to_frame, w, h)));
+        truths.push((p.z, truth));
     }
-    // A plate is in the truth only if no nearer car covers it.
+    // The side of a nearer car reaches past its screen box and may cover part of a plate.
+    for ((_, t), before) in truths.iter_mut().zip(&drawn) {
+        t.hidden = before.share_drawn_over(&canvas);
+    }
+    // A plate is in the truth only if no nearer car's body covers it, and its registration is not
+    // mostly hidden (by the side of a car in the next lane, which the body's box leaves out).
     let plates = truths
         .iter()
         .filter(|(z, t)| {
-            !placed
-                .iter()
-                .any(|p| p.z < *z - 0.01 && overlaps(p.car.screen_box(view, p.x, p.z), &t.quad))
+            t.hidden < MOSTLY_HIDDEN
+                && !placed
+                    .iter()
+                    .any(|p| p.z < *z - 0.01 && overlaps(p.car.screen_box(view, p.x, p.z), &t.quad))
         })
         .map(|(_, t)| t.clone())
         .collect();
@@ -236,6 +247,50 @@ fn compose(
         plates,
         degradations,
     })
+}
+
+/// A plate with this much of its registration drawn over is not in a frame's truth: nobody
+/// could read it there, or tell it was a plate.
+const MOSTLY_HIDDEN: f32 = 0.5;
+
+/// The pixels of a plate's registration characters as the plate was drawn, to tell afterwards how
+/// much of them later drawing covered.
+struct InkPixels(Vec<(usize, [f32; 4])>);
+
+impl InkPixels {
+    /// A pixel of a character's box counts when the plate covers most of it.
+    fn of(truth: &PlateTruth, footprint: &[f32], canvas: &Canvas) -> Self {
+        let w = canvas.w;
+        Self(
+            truth
+                .chars
+                .iter()
+                .flat_map(|c| {
+                    let b = c.bbox;
+                    (b.y..b.bottom()).flat_map(move |y| {
+                        (b.x..b.right()).map(move |x| y as usize * w + x as usize)
+                    })
+                })
+                .filter(|&i| footprint.get(i).is_some_and(|&f| f >= 0.5))
+                .filter_map(|i| canvas.px.get(i).map(|&px| (i, px)))
+                .collect(),
+        )
+    }
+
+    /// The share of the pixels that differ now from when they were drawn.
+    fn share_drawn_over(&self, canvas: &Canvas) -> f32 {
+        let changed = self
+            .0
+            .iter()
+            .filter(|(i, was)| {
+                canvas
+                    .px
+                    .get(*i)
+                    .is_some_and(|now| now.iter().zip(was).any(|(a, b)| (a - b).abs() > 0.02))
+            })
+            .count();
+        changed as f32 / self.0.len().max(1) as f32
+    }
 }
 
 fn inside(q: &Quad, w: f32, h: f32, margin: f32) -> bool {
@@ -390,5 +445,62 @@ impl<'f> SceneSequence<'f> {
             &self.opts,
             &mut dice,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synth::geometry::{PixelBox, rect_quad};
+    use crate::synth::truth::CharTruth;
+
+    fn one_char_plate(bbox: PixelBox) -> PlateTruth {
+        let quad = rect_quad(0.0, 0.0, 1.0, 1.0);
+        PlateTruth {
+            text: "A".into(),
+            state: "ca".into(),
+            quad,
+            bbox,
+            chars: vec![CharTruth {
+                ch: 'A',
+                quad,
+                bbox,
+            }],
+            stacked: Vec::new(),
+            vanity: false,
+            two_rows: false,
+            hidden: 0.0,
+        }
+    }
+
+    #[test]
+    fn the_share_hidden_is_of_the_character_pixels_the_plate_drew_and_later_drawing_changed() {
+        let mut canvas = Canvas::transparent(20, 10);
+        for px in canvas.px.iter_mut() {
+            *px = [0.9, 0.9, 0.8, 1.0];
+        }
+        // The plate covers the whole 8x4 box but for its left column.
+        let bbox = PixelBox {
+            x: 2,
+            y: 2,
+            w: 8,
+            h: 4,
+        };
+        let mut footprint = vec![0.0; 200];
+        for y in 2..6 {
+            for x in 3..10 {
+                footprint[y * 20 + x] = 1.0;
+            }
+        }
+        let drawn = InkPixels::of(&one_char_plate(bbox), &footprint, &canvas);
+        assert_eq!(drawn.share_drawn_over(&canvas), 0.0, "nothing drawn since");
+        // A car's side paints over columns 3 to 5 of the plate's 7.
+        for y in 0..10 {
+            for x in 0..6 {
+                canvas.px[y * 20 + x] = [0.2, 0.3, 0.5, 1.0];
+            }
+        }
+        let share = drawn.share_drawn_over(&canvas);
+        assert!((share - 3.0 / 7.0).abs() < 1e-6, "{share}");
     }
 }
