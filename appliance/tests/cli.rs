@@ -602,6 +602,30 @@ fn bench_layouts_accounts_for_every_rendered_plate_by_layout() {
     let hidden = figures["classes"]["partly_hidden"]["plates"].as_u64();
     assert!(hidden >= Some(2), "{figures}");
 
+    // The committed weights given as networks trained apart read as the built-in ones do.
+    let models = concat!(env!("CARGO_MANIFEST_DIR"), "/../images/models");
+    let classes_with = |extra: &[&str]| {
+        let out = alpr()
+            .args(["bench", "layouts", "--scenes", "3", "--seed", "77"])
+            .args(extra)
+            .output()
+            .expect("alpr bench layouts runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+        v["classes"].clone()
+    };
+    assert_eq!(classes_with(&[]), classes_with(&["--models", models]));
+    let out = alpr()
+        .args(["bench", "layouts", "--models", "/no/such/networks"])
+        .output()
+        .expect("alpr bench layouts runs");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/no/such/networks"));
+
     let out = alpr()
         .args(["bench", "layouts", "--scenes", "0"])
         .output()

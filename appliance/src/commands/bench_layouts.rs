@@ -34,6 +34,10 @@ pub struct LayoutsBenchArgs {
     /// How many sure misreadings of each class to list.
     #[arg(long, default_value_t = 8)]
     examples: usize,
+    /// Networks trained apart, in place of the built-in ones: a directory of `detector.onnx`,
+    /// `reader.onnx`, `state.onnx` (any missing there is the built-in one).
+    #[arg(long)]
+    models: Option<std::path::PathBuf>,
 }
 
 /// `alpr render scenes` writes its frames at this JPEG quality.
@@ -54,7 +58,7 @@ struct Tally {
 
 pub fn run(args: LayoutsBenchArgs) -> anyhow::Result<()> {
     ensure!(args.scenes >= 1, "--scenes must be at least 1");
-    let recognizer = PlateRecognizer::embedded().context("loading the recogniser")?;
+    let recognizer = super::recognize::load_recognizer(args.models.as_deref())?;
     let fonts = FontLibrary::system().context("rendering the street frames")?;
     let options = SceneOptions {
         degrade: args.degrade,
@@ -126,6 +130,7 @@ pub fn run(args: LayoutsBenchArgs) -> anyhow::Result<()> {
             "scenes": args.scenes,
             "seed": args.seed,
             "degrade": args.degrade,
+            "models": args.models.as_ref().map(|d| d.display().to_string()),
             "classes": by_class,
         })
     );

@@ -30,6 +30,11 @@ pub struct RecognizeArgs {
 /// The built-in recogniser, or the one with the networks in `models`.
 pub fn load_recognizer(models: Option<&std::path::Path>) -> anyhow::Result<PlateRecognizer> {
     match models {
+        // Any network missing from the directory is the built-in one, so a mistyped directory
+        // would silently measure the built-in weights.
+        Some(dir) if !dir.is_dir() => {
+            anyhow::bail!("--models {}: no such directory", dir.display())
+        }
         Some(dir) => PlateRecognizer::from_dir(dir)
             .with_context(|| format!("loading the networks in {}", dir.display())),
         None => PlateRecognizer::embedded().context("loading the recogniser"),
