@@ -6,7 +6,8 @@
 //!   `NAME.jpg<TAB>x<TAB>y<TAB>w<TAB>h<TAB>PLATE`.
 //!
 //! Each set also gets `truth.jsonl`: every item's full truth (plate corners, each character's
-//! box, stacked letters, degradations), one JSON object a line, for the trainers that want it.
+//! box, stacked letters, two rows, how much of a street plate a nearer car hides, degradations),
+//! one JSON object a line, for the trainers that want it.
 
 use std::fs;
 use std::io::Write;
