@@ -565,10 +565,11 @@ fn bench_accuracy_and_recognize_take_networks_and_splits_given_apart() {
     assert!(err.contains("reader.onnx"), "{err}");
 }
 
-#[test]
-fn bench_layouts_accounts_for_every_rendered_plate_by_layout() {
+/// `alpr bench layouts` with `args`: its figures, after checking it succeeded.
+fn bench_layouts(args: &[&str]) -> serde_json::Value {
     let out = alpr()
-        .args(["bench", "layouts", "--scenes", "12", "--seed", "77"])
+        .args(["bench", "layouts"])
+        .args(args)
         .output()
         .expect("alpr bench layouts runs");
     assert!(
@@ -576,7 +577,12 @@ fn bench_layouts_accounts_for_every_rendered_plate_by_layout() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let figures: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    serde_json::from_slice(&out.stdout).expect("one JSON object")
+}
+
+#[test]
+fn bench_layouts_accounts_for_every_rendered_plate_by_layout() {
+    let figures = bench_layouts(&["--scenes", "12", "--seed", "77"]);
     let classes = figures["classes"].as_object().expect("classes");
     let mut plates = 0;
     for (class, c) in classes {
@@ -605,31 +611,23 @@ fn bench_layouts_accounts_for_every_rendered_plate_by_layout() {
     // The committed weights given as networks trained apart read as the built-in ones do.
     let models = concat!(env!("CARGO_MANIFEST_DIR"), "/../images/models");
     let classes_with = |extra: &[&str]| {
-        let out = alpr()
-            .args(["bench", "layouts", "--scenes", "3", "--seed", "77"])
-            .args(extra)
-            .output()
-            .expect("alpr bench layouts runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
-        v["classes"].clone()
+        let args = [&["--scenes", "3", "--seed", "77"], extra].concat();
+        bench_layouts(&args)["classes"].clone()
     };
     assert_eq!(classes_with(&[]), classes_with(&["--models", models]));
-    let out = alpr()
-        .args(["bench", "layouts", "--models", "/no/such/networks"])
-        .output()
-        .expect("alpr bench layouts runs");
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("/no/such/networks"));
 
-    let out = alpr()
-        .args(["bench", "layouts", "--scenes", "0"])
-        .output()
-        .expect("alpr bench layouts runs");
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--scenes"));
+    // Refused, naming what was wrong: no frames, or networks in no directory.
+    for (bad, named) in [
+        (["--scenes", "0"], "--scenes"),
+        (["--models", "/no/such/networks"], "/no/such/networks"),
+    ] {
+        let out = alpr()
+            .args(["bench", "layouts"])
+            .args(bad)
+            .output()
+            .expect("alpr bench layouts runs");
+        assert!(!out.status.success(), "{bad:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(named), "{bad:?}: {err}");
+    }
 }
