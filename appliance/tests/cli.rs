@@ -631,3 +631,91 @@ fn bench_layouts_accounts_for_every_rendered_plate_by_layout() {
         assert!(err.contains(named), "{bad:?}: {err}");
     }
 }
+
+/// The shared real images (`ALPR_SHARED_DATA`, or `../shared/data` beside the project).
+fn shared_data() -> std::path::PathBuf {
+    std::env::var_os("ALPR_SHARED_DATA").map_or_else(
+        || std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"),
+        std::path::PathBuf::from,
+    )
+}
+
+#[test]
+fn bench_hits_tells_the_right_alert_from_none_and_from_a_wrong_one() {
+    let real = shared_data().join("us-plate-crops");
+    assert!(real.join("labels.csv").is_file(), "{}", real.display());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let crops = dir.path().join("crops");
+    let scenes = dir.path().join("scenes");
+    std::fs::create_dir(&crops).expect("mkdir");
+    std::fs::create_dir(&scenes).expect("mkdir");
+    image::RgbImage::from_pixel(200, 100, image::Rgb([240, 240, 240]))
+        .save(crops.join("blank.png"))
+        .expect("png");
+    let real = |f: &str| real.join(f).display().to_string();
+    // ak1165 reads `FUW999`; al1181 reads `26A178N`, listed here as `26A17BN` in Texas (8 and B
+    // are one OCR confusion); ca1127 reads `BUBBTE2`, which is the blank crop's listed plate.
+    let labels = format!(
+        "file,state,plate\n{},ak,FUW999\n{},tx,26A17BN\n{},ca,BUBBIE2\nblank.png,ca,BUBBTE2\n",
+        real("ak1165.png"),
+        real("al1181.png"),
+        real("ca1127.png"),
+    );
+    std::fs::write(crops.join("labels.csv"), labels).expect("labels");
+    let splits = dir.path().join("splits.json");
+    let val = serde_json::json!({
+        "crops_validation": [real("ak1165.png"), real("al1181.png"), real("ca1127.png")],
+        "scenes_holdout": [],
+    });
+    std::fs::write(&splits, val.to_string()).expect("splits");
+    let out = alpr()
+        .args(["bench", "hits", "--entries", "2000", "--crops"])
+        .arg(&crops)
+        .arg("--scenes")
+        .arg(&scenes)
+        .arg("--splits")
+        .arg(&splits)
+        .output()
+        .expect("alpr bench hits runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let figures: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    let v = &figures["crops"]["validation"];
+    assert_eq!(v["plates"], 3, "{figures}");
+    assert_eq!(v["alerted_read_exactly"], 1, "{figures}");
+    assert_eq!(v["alerted_through_confusion"], 1, "{figures}");
+    assert_eq!(v["alerted_state_mismatch"], 1, "{figures}");
+    assert_eq!(v["no_alert"], 1, "{figures}");
+    assert_eq!(v["no_alert_examples"][0]["plate"], "BUBBIE2", "{figures}");
+    assert_eq!(v["wrong_alerts"], 1, "{figures}");
+    assert_eq!(
+        v["wrong_alert_examples"][0]["alerted_on"],
+        serde_json::json!(["BUBBTE2"]),
+        "{figures}"
+    );
+    let t = &figures["crops"]["training"];
+    assert_eq!(t["plates"], 1, "{figures}");
+    assert_eq!(t["no_alert"], 1, "{figures}");
+    assert_eq!(figures["labelled_plates_listed"], 4, "{figures}");
+    assert_eq!(figures["scenes"]["validation"]["plates"], 0, "{figures}");
+
+    // A crop that is not there is named, and the run stops.
+    std::fs::write(
+        crops.join("labels.csv"),
+        "file,state,plate\nmissing.png,ca,ABC123\n",
+    )
+    .expect("labels");
+    let out = alpr()
+        .args(["bench", "hits", "--entries", "10", "--crops"])
+        .arg(&crops)
+        .arg("--scenes")
+        .arg(&scenes)
+        .output()
+        .expect("alpr bench hits runs");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("missing.png"), "{err}");
+}

@@ -37,6 +37,10 @@ pub enum BenchCommand {
     /// exactly, wrongly but flagged unsure, wrongly and sure, nothing though the plate was found,
     /// or not found.
     Layouts(super::bench_layouts::LayoutsBenchArgs),
+    /// The alerts the labelled real plates would raise were each on the hot list, among an
+    /// NCIC-sized list of others: the right alert (from the reading, an OCR confusion or an
+    /// alternative), none, or a wrong one.
+    Hits(super::bench_hits::HitsBenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -80,6 +84,11 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         }
         BenchCommand::Layouts(args) => {
             tokio::task::spawn_blocking(move || super::bench_layouts::run(args))
+                .await
+                .context("running the benchmark")?
+        }
+        BenchCommand::Hits(args) => {
+            tokio::task::spawn_blocking(move || super::bench_hits::run(args))
                 .await
                 .context("running the benchmark")?
         }

@@ -4,6 +4,7 @@ mod access;
 mod audit;
 mod bench;
 mod bench_alert;
+mod bench_hits;
 mod bench_layouts;
 mod bench_passes;
 mod bench_recognize;

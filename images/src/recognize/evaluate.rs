@@ -63,6 +63,16 @@ impl Splits {
             source,
         })
     }
+
+    /// Whether the crop `file` is in the validation split (never trained on).
+    pub fn is_validation_crop(&self, file: &str) -> bool {
+        self.crops_validation.contains(file)
+    }
+
+    /// Whether the scene image `file` is held out (never trained on).
+    pub fn is_holdout_scene(&self, file: &str) -> bool {
+        self.scenes_holdout.contains(file)
+    }
 }
 
 /// Figures for a set of plate crops.
@@ -133,13 +143,17 @@ fn parallel<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R +
     })
 }
 
-struct CropLabel {
-    file: String,
-    state: String,
-    plate: String,
+/// One labelled plate crop: its file name in the crops folder, state of issue and plate text,
+/// both upper case.
+#[derive(Debug, Clone)]
+pub struct CropLabel {
+    pub file: String,
+    pub state: String,
+    pub plate: String,
 }
 
-fn crop_labels(dir: &Path) -> Result<Vec<CropLabel>, EvaluateError> {
+/// The labels of the crops in `dir` (its `labels.csv` of `file,state,plate`).
+pub fn crop_labels(dir: &Path) -> Result<Vec<CropLabel>, EvaluateError> {
     let path = dir.join("labels.csv");
     let text = std::fs::read_to_string(&path).map_err(|source| EvaluateError::Read {
         path: path.clone(),
@@ -183,7 +197,7 @@ pub fn evaluate_crops(
     let mut training = CropScores::default();
     let mut counts = [[0usize; 4]; 2];
     for (l, r) in labels.iter().zip(results) {
-        let val = splits.crops_validation.contains(&l.file);
+        let val = splits.is_validation_crop(&l.file);
         let (scores, c) = if val {
             (&mut validation, &mut counts[0])
         } else {
@@ -220,12 +234,17 @@ pub fn evaluate_crops(
     })
 }
 
-struct Scene {
-    image: String,
-    boxes: Vec<(Detection, String)>,
+/// One labelled street scene: its image's file name in the scenes folder, and each labelled
+/// plate's box with its text (upper case).
+#[derive(Debug, Clone)]
+pub struct Scene {
+    pub image: String,
+    pub boxes: Vec<(Detection, String)>,
 }
 
-fn scene_labels(dir: &Path) -> Result<Vec<Scene>, EvaluateError> {
+/// The labelled scenes in `dir` (`NAME.txt` of `file, x, y, w, h, plate` lines, tab-separated),
+/// in file-name order.
+pub fn scene_labels(dir: &Path) -> Result<Vec<Scene>, EvaluateError> {
     let read_dir = std::fs::read_dir(dir).map_err(|source| EvaluateError::Read {
         path: dir.to_path_buf(),
         source,
@@ -300,7 +319,7 @@ pub fn evaluate_scenes(
     let mut training = SceneScores::default();
     let mut counts = [[0usize; 3]; 2];
     for (s, r) in scenes.iter().zip(results) {
-        let val = splits.scenes_holdout.contains(&s.image);
+        let val = splits.is_holdout_scene(&s.image);
         let (scores, c) = if val {
             (&mut validation, &mut counts[0])
         } else {
