@@ -283,7 +283,9 @@ fn outcome(
     for r in stored {
         for h in hits(r, index, now) {
             if h.entry.listed.plate == plate {
-                let rank = |h: &Hit| (h.via_alternative, h.kind);
+                // Plates listed twice (the same sample text in two states) are hit twice: the
+                // entry of the state read is the plate's own.
+                let rank = |h: &Hit| (h.via_alternative, h.kind, h.state_mismatch);
                 if right.as_ref().is_none_or(|b| rank(&h) < rank(b)) {
                     right = Some(h);
                 }
