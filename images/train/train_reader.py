@@ -65,12 +65,18 @@ def state_net():
     ]
 
 
-def sources(kind, synthetic_dirs, synthetic_scene_dirs=(), two_row_as_rows=False):
+def sources(kind, synthetic_dirs, synthetic_scene_dirs=(), two_row_as_rows=False, min_label=1):
     """(loader, state, plate) of every training plate, real first. With `two_row_as_rows`, a
     rendered two-row plate is learned row by row (each row's box and text) instead of whole: the
-    reader reads one row left to right, so a whole two-row plate is a target it cannot reach."""
+    reader reads one row left to right, so a whole two-row plate is a target it cannot reach.
+    The reader skips crops labelled with fewer than `min_label` characters: five crops are
+    labelled `0` for a row of zeros (images/BENCHMARKS.md)."""
     out = []
     for path, state, plate in D.crops():
+        if kind == "reader" and len(plate) < min_label:
+            print(f"skipping {os.path.basename(path)}: label {plate!r} is shorter than "
+                  f"{min_label} characters", flush=True)
+            continue
         if not D.is_val_crop(os.path.basename(path)):
             out.append((("file", path), state, plate, "real"))
     if kind == "reader":
@@ -224,6 +230,9 @@ def main():
     ap.add_argument("--synthetic-only", action="store_true",
                     help="train on the rendered plates alone and measure on every real plate: "
                          "how well the renderer's plates teach the reader real ones")
+    ap.add_argument("--min-label", type=int, default=1,
+                    help="reader: leave out crops labelled with fewer characters than this (2 "
+                         "leaves out the five labelled 0; the committed reader kept them)")
     ap.add_argument("--two-row-as-rows", action="store_true",
                     help="learn rendered two-row plates row by row instead of whole (reader)")
     ap.add_argument("--rows-eval",
@@ -243,7 +252,7 @@ def main():
         net = reader_net(**READERS[a.arch])
     else:
         net = state_net()
-    items = sources(kind, a.synthetic, a.synthetic_scenes, a.two_row_as_rows)
+    items = sources(kind, a.synthetic, a.synthetic_scenes, a.two_row_as_rows, a.min_label)
     real = [] if a.synthetic_only else [i for i in items if i[3] == "real"]
     synth = [i for i in items if i[3] == "synthetic"]
     if not real and not synth:
