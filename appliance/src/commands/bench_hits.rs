@@ -14,7 +14,6 @@ use alpr_appliance::hotlist::{ConfusionTable, HotlistIndex, IndexBuilder};
 use alpr_appliance::model::{Hit, ListedPlate, MatchKind, Priority, Read, new_id};
 use alpr_images::recognize::evaluate::{MIN_IOU, Splits, crop_labels, scene_labels};
 use alpr_images::recognize::{PlateReading, iou, load_image, worth_a_read};
-use alpr_images::{Alternative, PlateObservation};
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use clap::Args;
@@ -120,10 +119,7 @@ impl Tally {
 
 pub fn run(args: HitsBenchArgs) -> anyhow::Result<()> {
     let recognizer = super::recognize::load_recognizer(args.models.as_deref())?;
-    let splits = match &args.splits {
-        Some(path) => Splits::load(path)?,
-        None => Splits::committed()?,
-    };
+    let splits = Splits::given_or_committed(args.splits.as_deref())?;
     let crops = crop_labels(&args.crops)?;
     let scenes = scene_labels(&args.scenes)?;
 
@@ -247,24 +243,7 @@ pub fn run(args: HitsBenchArgs) -> anyhow::Result<()> {
 fn hits(r: &PlateReading, index: &HotlistIndex, now: DateTime<Utc>) -> Vec<Hit> {
     let read = Read {
         id: new_id(),
-        observation: PlateObservation {
-            camera: "bench".into(),
-            plate: r.text.clone(),
-            state: r.state.clone(),
-            confidence: f64::from(r.confidence),
-            captured_at: now,
-            alternatives: r
-                .alternatives
-                .iter()
-                .map(|a| Alternative {
-                    plate: a.text.clone(),
-                    confidence: f64::from(a.confidence),
-                })
-                .collect(),
-            plate_crop: None,
-            context_image: None,
-            ack: None,
-        },
+        observation: r.clone().into_observation("bench".into(), now),
         position: None,
     };
     index.match_read(&read, now)

@@ -197,10 +197,7 @@ pub struct AccuracyBenchArgs {
 pub fn accuracy(args: AccuracyBenchArgs) -> anyhow::Result<()> {
     use alpr_images::recognize::evaluate::{Splits, evaluate_crops, evaluate_scenes};
     let recognizer = super::recognize::load_recognizer(args.models.as_deref())?;
-    let splits = match &args.splits {
-        Some(path) => Splits::load(path)?,
-        None => Splits::committed()?,
-    };
+    let splits = Splits::given_or_committed(args.splits.as_deref())?;
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));

@@ -64,6 +64,11 @@ impl Splits {
         })
     }
 
+    /// The splits in `path` when given, else the committed ones.
+    pub fn given_or_committed(path: Option<&Path>) -> Result<Self, EvaluateError> {
+        path.map_or_else(Self::committed, Self::load)
+    }
+
     /// Whether the crop `file` is in the validation split (never trained on).
     pub fn is_validation_crop(&self, file: &str) -> bool {
         self.crops_validation.contains(file)

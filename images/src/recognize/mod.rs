@@ -114,6 +114,33 @@ impl PlateReading {
             score: self.detection_score,
         }
     }
+
+    /// The reading as the pipeline takes it from `camera`, without images (the recogniser
+    /// adds the plate crop and the frame).
+    pub fn into_observation(
+        self,
+        camera: String,
+        captured_at: chrono::DateTime<chrono::Utc>,
+    ) -> PlateObservation {
+        PlateObservation {
+            camera,
+            plate: self.text,
+            state: self.state,
+            confidence: f64::from(self.confidence),
+            captured_at,
+            alternatives: self
+                .alternatives
+                .into_iter()
+                .map(|a| Alternative {
+                    plate: a.text,
+                    confidence: f64::from(a.confidence),
+                })
+                .collect(),
+            plate_crop: None,
+            context_image: None,
+            ack: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -370,22 +397,9 @@ impl Recognizer for PlateRecognizer {
             .map(|r| {
                 let crop = plate_crop(&image, r.bbox);
                 PlateObservation {
-                    camera: frame.camera.clone(),
-                    plate: r.text,
-                    state: r.state,
-                    confidence: f64::from(r.confidence),
-                    captured_at: frame.captured_at,
-                    alternatives: r
-                        .alternatives
-                        .into_iter()
-                        .map(|a| Alternative {
-                            plate: a.text,
-                            confidence: f64::from(a.confidence),
-                        })
-                        .collect(),
                     plate_crop: crop,
                     context_image: Some(context.clone()),
-                    ack: None,
+                    ..r.into_observation(frame.camera.clone(), frame.captured_at)
                 }
             })
             .collect())
