@@ -26,17 +26,18 @@ import nets as N
 NUM_CLASSES = len(D.CHARSET) + 1  # CTC blank is class 0
 
 
-def reader_net(channels=(16, 32, 64, 64, 96, 96, 160), context=0):
+def reader_net(channels=(16, 32, 64, 64, 96, 96, 160), context=0, height=32):
     """Convolutions down to one row of 32 columns, then `context` 1x5 convolutions across the
     columns (each adds about a character either side to what a column sees, as a recurrent head
-    would), then the classes of each column."""
+    would), then the classes of each column. The input is `height` rows (a multiple of 8): the
+    last convolution spans the eighth of it that is left."""
     c1, c2, c3, c4, c5, c6, c7 = channels
     net = [
         N.conv("c1", "input", 1, c1, stride=2), N.conv("c2", "c1", c1, c2),
         N.maxpool("p2", "c2", 2),
         N.conv("c3", "p2", c2, c3), N.conv("c4", "c3", c3, c4), N.maxpool("p3", "c4", (2, 1)),
         N.conv("c5", "p3", c4, c5), N.conv("c6", "c5", c5, c6),
-        N.conv("c7", "c6", c6, c7, k=(4, 1), pad=(0, 0)),
+        N.conv("c7", "c6", c6, c7, k=(height // 8, 1), pad=(0, 0)),
     ]
     last = "c7"
     for i in range(context):
@@ -113,7 +114,7 @@ def load(src, context):
 
 
 def make_samples(args):
-    kind, items, seed, copies, scene_copies, context = args
+    kind, items, seed, copies, scene_copies, context, reader_h = args
     rng = np.random.default_rng(seed)
     # Rows draw from their own stream, so every other plate's samples stay what they were.
     rows_rng = np.random.default_rng(seed + 1_000_000_007)
@@ -122,13 +123,13 @@ def make_samples(args):
         img, inner = load(src, context)
         for _ in range(scene_copies if src[0] == "scene" else copies):
             if src[0] == "rows":
-                D.augment(img, rng, D.READER_W, D.READER_H)  # the whole plate's draws, unused
+                D.augment(img, rng, D.READER_W, reader_h)  # the whole plate's draws, unused
                 for text, box in src[2]:
-                    a = D.augment(img, rows_rng, D.READER_W, D.READER_H, inner=box)
+                    a = D.augment(img, rows_rng, D.READER_W, reader_h, inner=box)
                     xs.append(D.to_gray(a)[..., None])
                     ys.append(text)
             elif kind == "reader":
-                a = D.augment(img, rng, D.READER_W, D.READER_H, inner=inner,
+                a = D.augment(img, rng, D.READER_W, reader_h, inner=inner,
                               small=src[0] != "street")
                 xs.append(D.to_gray(a)[..., None])
                 ys.append(plate)
@@ -139,11 +140,12 @@ def make_samples(args):
     return np.stack(xs), ys
 
 
-def build_pool(kind, items, copies, seed, scene_copies=None, context=0.0, workers=2):
+def build_pool(kind, items, copies, seed, scene_copies=None, context=0.0, workers=2,
+               reader_h=D.READER_H):
     chunks = [items[i:i + 64] for i in range(0, len(items), 64)]
     scene_copies = copies if scene_copies is None else scene_copies
     jobs = [(kind, [(s, st, p) for s, st, p, _ in c], seed * 100003 + i, copies, scene_copies,
-             context) for i, c in enumerate(chunks)]
+             context, reader_h) for i, c in enumerate(chunks)]
     xs, ys = [], []
     with ProcessPoolExecutor(workers) as ex:
         for x, y in ex.map(make_samples, jobs):
@@ -170,7 +172,7 @@ def eval_images(kind, every=False):
 
 def prep(kind, img):
     if kind == "reader":
-        a = np.asarray(img.resize((D.READER_W, D.READER_H), D.Image.BILINEAR), np.float32)
+        a = np.asarray(img.resize((D.READER_W, reader_h), D.Image.BILINEAR), np.float32)
         return D.to_gray(a)[..., None]
     return np.asarray(img.resize((D.STATE_W, D.STATE_H), D.Image.BILINEAR), np.uint8)
 
@@ -233,6 +235,9 @@ def main():
     ap.add_argument("--min-label", type=int, default=1,
                     help="reader: leave out crops labelled with fewer characters than this (2 "
                          "leaves out the five labelled 0; the committed reader kept them)")
+    ap.add_argument("--height", type=int, default=D.READER_H,
+                    help="reader: rows of its input, a multiple of 8 (the committed reader: 32; "
+                         "the appliance reads the height from the weights)")
     ap.add_argument("--two-row-as-rows", action="store_true",
                     help="learn rendered two-row plates row by row instead of whole (reader)")
     ap.add_argument("--rows-eval",
@@ -249,7 +254,9 @@ def main():
 
     kind = a.kind
     if kind == "reader":
-        net = reader_net(**READERS[a.arch])
+        if a.height % 8 or a.height < 8:
+            sys.exit(f"--height {a.height}: the reader's input must be a multiple of 8 rows")
+        net = reader_net(**READERS[a.arch], height=a.height)
     else:
         net = state_net()
     items = sources(kind, a.synthetic, a.synthetic_scenes, a.two_row_as_rows, a.min_label)
@@ -260,9 +267,10 @@ def main():
     t0 = time.time()
     pools = []
     if real:
-        pools.append(build_pool(kind, real, a.copies, a.seed, a.scene_copies, a.scene_context))
+        pools.append(build_pool(kind, real, a.copies, a.seed, a.scene_copies, a.scene_context,
+                                reader_h=a.height))
     if synth:
-        pools.append(build_pool(kind, synth, a.synthetic_copies, a.seed + 7))
+        pools.append(build_pool(kind, synth, a.synthetic_copies, a.seed + 7, reader_h=a.height))
     x = np.concatenate([p[0] for p in pools])
     y = sum((p[1] for p in pools), [])
     print(f"{kind}: {len(real)} real plates, {len(synth)} synthetic, {len(x)} samples "
@@ -324,7 +332,7 @@ def main():
     def evaluate(params, state):
         res = {}
         for name, rows in evals.items():
-            xb = normalise(np.stack([prep(kind, img) for img, _, _ in rows]))
+            xb = normalise(np.stack([prep(kind, img, a.height) for img, _, _ in rows]))
             o = np.asarray(infer(params, state, jnp.asarray(xb)))
             if kind == "reader":
                 got = greedy(o[:, 0])
@@ -361,7 +369,7 @@ def main():
         print(f"epoch {epoch + 1}/{a.epochs} loss {np.mean(losses):.4f} {brief(res)} "
               f"({time.time() - t0:.0f} s)", flush=True)
 
-    shape = [1, 1, D.READER_H, D.READER_W] if kind == "reader" else [1, 3, D.STATE_H, D.STATE_W]
+    shape = [1, 1, a.height, D.READER_W] if kind == "reader" else [1, 3, D.STATE_H, D.STATE_W]
     doc = f"alpr-images {kind}; input {shape} NCHW, (pixel - 127.5) / 64"
     if ema is not None:
         # The last weights too, to compare the two end to end on the same run.

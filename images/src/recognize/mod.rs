@@ -23,7 +23,7 @@ pub use detect::{Detection, iou};
 pub use models::ModelError;
 
 use crate::{Alternative, Frame, ImageBytes, PlateObservation, Recognizer, RecognizerError};
-use models::{Networks, READER_H, READER_W, STATE_H, STATE_W};
+use models::{Networks, STATE_H, STATE_W};
 
 /// Below this overall confidence a reading is reported as unsure.
 pub const LOW_CONFIDENCE: f32 = 0.6;
@@ -318,8 +318,8 @@ impl PlateRecognizer {
         d: &Detection,
         resizer: &mut Resizer,
     ) -> Result<read::TextReading, RecognizeError> {
-        let grey = read::cut(image, d, READER_W as u32, READER_H as u32, resizer)
-            .map_err(RecognizeError)?;
+        let (w, h) = self.nets.reader_size();
+        let grey = read::cut(image, d, w as u32, h as u32, resizer).map_err(RecognizeError)?;
         let out = self
             .nets
             .read(read::grey_input(&grey))

@@ -4,11 +4,15 @@ use std::io::Cursor;
 use std::path::Path;
 
 use tract_onnx::prelude::*;
+use tract_onnx::tract_hir::infer::Factoid;
+use tract_onnx::tract_hir::internal::DimLike;
 
 /// The shapes the networks were trained for; `images/train/` writes them.
 pub const DETECTOR_W: usize = 640;
 pub const DETECTOR_H: usize = 384;
 pub const DETECTOR_STRIDE: usize = 8;
+/// The reader's input when its weights declare none (every reader `images/train/` writes
+/// declares its own: `train_reader.py --height` trains taller ones).
 pub const READER_W: usize = 128;
 pub const READER_H: usize = 32;
 pub const STATE_W: usize = 96;
@@ -31,6 +35,12 @@ const STATE_ONNX: &[u8] = include_bytes!("../../models/state.onnx");
 
 type Plan = TypedSimplePlan<TypedModel>;
 
+const DETECTOR: Input = Input::Fixed([1, 3, DETECTOR_H, DETECTOR_W]);
+const READER: Input = Input::Declared {
+    default: [1, 1, READER_H, READER_W],
+};
+const STATE: Input = Input::Fixed([1, 3, STATE_H, STATE_W]);
+
 /// Why the models could not be loaded: a broken build for the built-in ones, a missing or
 /// broken file for weights given as a directory.
 #[derive(Debug, thiserror::Error)]
@@ -43,18 +53,49 @@ pub struct ModelError {
 pub(super) struct Networks {
     detector: Plan,
     reader: Plan,
+    /// The reader's input, NCHW, as its weights declare it.
+    reader_input: [usize; 4],
     state: Plan,
 }
 
-fn plan(model: &'static str, bytes: &[u8], shape: [usize; 4]) -> Result<Plan, ModelError> {
-    let load = || -> TractResult<Plan> {
-        tract_onnx::onnx()
-            .model_for_read(&mut Cursor::new(bytes))?
+/// How the input of a network is shaped: fixed for the detector and the state model, or as
+/// the weights declare it (the reader, whose height is a training choice).
+#[derive(Clone, Copy)]
+enum Input {
+    Fixed([usize; 4]),
+    Declared { default: [usize; 4] },
+}
+
+fn plan(model: &'static str, bytes: &[u8], input: Input) -> Result<(Plan, [usize; 4]), ModelError> {
+    let load = || -> TractResult<(Plan, [usize; 4])> {
+        let net = tract_onnx::onnx().model_for_read(&mut Cursor::new(bytes))?;
+        let shape = match input {
+            Input::Fixed(shape) => shape,
+            Input::Declared { default } => declared(&net, default)?,
+        };
+        let plan = net
             .with_input_fact(0, f32::fact(shape).into())?
             .into_optimized()?
-            .into_runnable()
+            .into_runnable()?;
+        Ok((plan, shape))
     };
     load().map_err(|source| ModelError { model, source })
+}
+
+/// The single-image, single-channel input the weights declare, `default` when they declare
+/// none; a declared shape of another kind is refused, naming it.
+fn declared(net: &InferenceModel, default: [usize; 4]) -> TractResult<[usize; 4]> {
+    let Some(dims) = net.input_fact(0)?.shape.concretize() else {
+        return Ok(default);
+    };
+    let dims: Vec<usize> = dims
+        .iter()
+        .map(|d| d.to_usize())
+        .collect::<TractResult<_>>()?;
+    match dims[..] {
+        [1, 1, h, w] if (8..=256).contains(&h) && (8..=1024).contains(&w) => Ok([1, 1, h, w]),
+        _ => anyhow::bail!("the input is declared {dims:?}, not one grey image [1, 1, H, W]"),
+    }
 }
 
 /// A network's output: its shape (NCHW) and values.
@@ -78,17 +119,19 @@ fn run(plan: &Plan, shape: [usize; 4], input: Vec<f32>) -> TractResult<Output> {
 
 impl Networks {
     pub fn embedded() -> Result<Self, ModelError> {
+        let (reader, reader_input) = plan("reader", READER_ONNX, READER)?;
         Ok(Self {
-            detector: plan("detector", DETECTOR_ONNX, [1, 3, DETECTOR_H, DETECTOR_W])?,
-            reader: plan("reader", READER_ONNX, [1, 1, READER_H, READER_W])?,
-            state: plan("state", STATE_ONNX, [1, 3, STATE_H, STATE_W])?,
+            detector: plan("detector", DETECTOR_ONNX, DETECTOR)?.0,
+            reader,
+            reader_input,
+            state: plan("state", STATE_ONNX, STATE)?.0,
         })
     }
 
     /// The networks in `dir` (`detector.onnx`, `reader.onnx`, `state.onnx`), each one missing
     /// there the built-in one: weights trained apart, as cross-validation trains them.
     pub fn from_dir(dir: &Path) -> Result<Self, ModelError> {
-        let load = |model: &'static str, built_in: &[u8], shape| {
+        let load = |model: &'static str, built_in: &[u8], input| {
             let path = dir.join(format!("{model}.onnx"));
             let bytes = match std::fs::read(&path) {
                 Ok(b) => std::borrow::Cow::Owned(b),
@@ -100,15 +143,17 @@ impl Networks {
                     });
                 }
             };
-            plan(model, &bytes, shape).map_err(|e| ModelError {
+            plan(model, &bytes, input).map_err(|e| ModelError {
                 model,
                 source: e.source.context(path.display().to_string()),
             })
         };
+        let (reader, reader_input) = load("reader", READER_ONNX, READER)?;
         Ok(Self {
-            detector: load("detector", DETECTOR_ONNX, [1, 3, DETECTOR_H, DETECTOR_W])?,
-            reader: load("reader", READER_ONNX, [1, 1, READER_H, READER_W])?,
-            state: load("state", STATE_ONNX, [1, 3, STATE_H, STATE_W])?,
+            detector: load("detector", DETECTOR_ONNX, DETECTOR)?.0,
+            reader,
+            reader_input,
+            state: load("state", STATE_ONNX, STATE)?.0,
         })
     }
 
@@ -117,9 +162,14 @@ impl Networks {
         run(&self.detector, [1, 3, DETECTOR_H, DETECTOR_W], input)
     }
 
-    /// Input: grey, normalised. Output: `[1, 37, 1, T]` logits.
+    /// The reader's input, width and height: the plate is resampled to it.
+    pub fn reader_size(&self) -> (usize, usize) {
+        (self.reader_input[3], self.reader_input[2])
+    }
+
+    /// Input: grey, normalised, [`Networks::reader_size`]. Output: `[1, 37, 1, T]` logits.
     pub fn read(&self, input: Vec<f32>) -> TractResult<Output> {
-        run(&self.reader, [1, 1, READER_H, READER_W], input)
+        run(&self.reader, self.reader_input, input)
     }
 
     /// Input: NCHW RGB, normalised. Output: `[1, 51, 1, 1]` logits.
@@ -142,7 +192,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::write(dir.path().join("reader.onnx"), READER_ONNX).expect("write");
         let nets = Networks::from_dir(dir.path()).expect("loads");
-        let input = vec![0.0; READER_H * READER_W];
+        let (w, h) = nets.reader_size();
+        let input = vec![0.0; w * h];
         let theirs = nets.read(input.clone()).expect("reads");
         let ours = Networks::embedded()
             .expect("built in")
@@ -150,6 +201,14 @@ mod tests {
             .expect("reads");
         assert_eq!(theirs.shape, ours.shape);
         assert_eq!(theirs.values, ours.values);
+    }
+
+    #[test]
+    fn the_reader_reads_at_the_size_its_weights_declare() {
+        let nets = Networks::embedded().expect("built in");
+        assert_eq!(nets.reader_size(), (READER_W, READER_H));
+        let out = nets.read(vec![0.0; READER_W * READER_H]).expect("reads");
+        assert_eq!(out.shape, [1, 37, 1, READER_W / 4]);
     }
 
     #[test]
