@@ -493,7 +493,7 @@ fn recognize_json_gives_one_object_per_image_and_goes_on_past_bad_ones() {
 }
 
 #[test]
-fn bench_accuracy_and_recognize_take_networks_and_splits_given_apart() {
+fn bench_accuracy_recognize_and_bench_recognize_take_networks_given_apart() {
     let dir = tempfile::tempdir().expect("tempdir");
     let crops = dir.path().join("crops");
     let scenes = dir.path().join("scenes");
@@ -560,6 +560,15 @@ fn bench_accuracy_and_recognize_take_networks_and_splits_given_apart() {
         .arg(crops.join("a.png"))
         .output()
         .expect("alpr recognize runs");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("reader.onnx"), "{err}");
+    let out = alpr()
+        .args(["bench", "recognize", "--frames", "1", "--models"])
+        .arg(&models)
+        .arg(&crops)
+        .output()
+        .expect("alpr bench recognize runs");
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("reader.onnx"), "{err}");

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use alpr_images::recognize::{PlateRecognizer, decode_image, load_image};
+use alpr_images::recognize::{decode_image, load_image};
 use anyhow::{Context as _, ensure};
 use clap::Args;
 use image::RgbImage;
@@ -23,6 +23,11 @@ pub struct RecognizeBenchArgs {
     /// Threads for the all-cores run (default: every core).
     #[arg(long)]
     threads: Option<usize>,
+    /// Networks trained apart, in place of the built-in ones: a directory of `detector.onnx`,
+    /// `reader.onnx`, `state.onnx` (any missing there is the built-in one), to time them
+    /// before they are committed.
+    #[arg(long)]
+    models: Option<PathBuf>,
 }
 
 const WIDTH: u32 = 1920;
@@ -30,7 +35,7 @@ const HEIGHT: u32 = 1080;
 
 pub fn run(args: RecognizeBenchArgs) -> anyhow::Result<()> {
     ensure!(args.frames >= 1, "--frames must be at least 1");
-    let recognizer = PlateRecognizer::embedded().context("loading the recogniser")?;
+    let recognizer = super::recognize::load_recognizer(args.models.as_deref())?;
     let frames = match &args.dir {
         Some(dir) => frames_from(dir)?,
         None => rendered_frames(24)?,
