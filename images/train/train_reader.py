@@ -170,7 +170,7 @@ def eval_images(kind, every=False):
     return {k: v for k, v in sets.items() if v}
 
 
-def prep(kind, img):
+def prep(kind, img, reader_h=D.READER_H):
     if kind == "reader":
         a = np.asarray(img.resize((D.READER_W, reader_h), D.Image.BILINEAR), np.float32)
         return D.to_gray(a)[..., None]
