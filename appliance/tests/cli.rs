@@ -728,3 +728,48 @@ fn bench_hits_tells_the_right_alert_from_none_and_from_a_wrong_one() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("missing.png"), "{err}");
 }
+
+#[test]
+fn bench_recognize_tells_where_each_frame_s_time_goes() {
+    let scenes = shared_data().join("us-scenes-dev");
+    let mut jpegs: Vec<_> = std::fs::read_dir(&scenes)
+        .expect("the shared scenes")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jpg"))
+        .collect();
+    jpegs.sort();
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(&jpegs[0], dir.path().join("street.jpg")).expect("copy a scene");
+    image::RgbImage::from_pixel(640, 360, image::Rgb([90, 90, 90]))
+        .save(dir.path().join("grey.png"))
+        .expect("png");
+    let out = alpr()
+        .args(["bench", "recognize", "--frames", "6", "--threads", "1"])
+        .arg(dir.path())
+        .output()
+        .expect("alpr bench recognize runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let figures: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    let nets = &figures["one_thread_per_network"];
+    // Every frame is searched once; plates, when found, are read and their state told.
+    assert_eq!(nets["detector"]["runs_per_frame"], 1.0, "{figures}");
+    assert!(
+        nets["detector"]["ms_per_run"].as_f64().expect("ms") > 0.0,
+        "{figures}"
+    );
+    let reads = nets["reader"]["runs_per_frame"].as_f64().expect("runs");
+    let found = figures["plates_found_per_frame"].as_f64().expect("plates");
+    assert!(found > 0.0 && reads >= found, "{figures}");
+    // The networks run inside the frame's time.
+    let in_networks: f64 = ["detector", "reader", "state"]
+        .iter()
+        .map(|n| nets[*n]["ms_per_frame"].as_f64().expect("ms"))
+        .sum();
+    let mean = figures["one_thread"]["mean_ms"].as_f64().expect("mean");
+    assert!(in_networks <= mean, "{figures}");
+}

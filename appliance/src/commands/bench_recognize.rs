@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use alpr_images::recognize::{decode_image, load_image};
+use alpr_images::recognize::{NetworkTime, NetworkTimes, decode_image, load_image};
 use anyhow::{Context as _, ensure};
 use clap::Args;
 use image::RgbImage;
@@ -46,6 +46,7 @@ pub fn run(args: RecognizeBenchArgs) -> anyhow::Result<()> {
     for f in frames.iter().take(3) {
         recognizer.read(f).context("recognising a frame")?;
     }
+    let warm = recognizer.network_times();
     let mut one = Vec::with_capacity(args.frames);
     let mut plates = 0usize;
     for i in 0..args.frames {
@@ -56,6 +57,7 @@ pub fn run(args: RecognizeBenchArgs) -> anyhow::Result<()> {
             .len();
         one.push(t.elapsed().as_secs_f64() * 1000.0);
     }
+    let networks = per_frame(&recognizer.network_times(), &warm, args.frames);
 
     let threads = args
         .threads
@@ -125,9 +127,29 @@ pub fn run(args: RecognizeBenchArgs) -> anyhow::Result<()> {
                 "fps": all.len() as f64 / wall,
             },
             "jpeg_decode_p50_ms": percentile(&decode, 0.5),
+            "one_thread_per_network": networks,
         })
     );
     Ok(())
+}
+
+/// Each network's runs per frame and milliseconds per run, over the one-thread frames (the
+/// times after them less those before).
+fn per_frame(after: &NetworkTimes, before: &NetworkTimes, frames: usize) -> serde_json::Value {
+    let one = |a: NetworkTime, b: NetworkTime| {
+        let runs = a.runs.saturating_sub(b.runs);
+        let ms = (a.seconds - b.seconds) * 1000.0;
+        json!({
+            "runs_per_frame": runs as f64 / frames.max(1) as f64,
+            "ms_per_run": if runs == 0 { 0.0 } else { ms / runs as f64 },
+            "ms_per_frame": ms / frames.max(1) as f64,
+        })
+    };
+    json!({
+        "detector": one(after.detector, before.detector),
+        "reader": one(after.reader, before.reader),
+        "state": one(after.state, before.state),
+    })
 }
 
 /// Street frames rendered by the project at 1080p, each with 0 to 3 plates.

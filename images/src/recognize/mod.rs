@@ -20,7 +20,7 @@ use image::RgbImage;
 
 pub use decode_image::{DecodeError, MAX_SIDE, decode_image, load_image};
 pub use detect::{Detection, iou};
-pub use models::ModelError;
+pub use models::{ModelError, NetworkTime, NetworkTimes};
 
 use crate::{Alternative, Frame, ImageBytes, PlateObservation, Recognizer, RecognizerError};
 use models::{Networks, STATE_H, STATE_W};
@@ -184,6 +184,12 @@ impl PlateRecognizer {
         Ok(Self {
             nets: Networks::from_dir(dir)?,
         })
+    }
+
+    /// How often each network has run and for how long, since the recogniser was loaded
+    /// (every thread's runs summed): where a frame's time goes.
+    pub fn network_times(&self) -> NetworkTimes {
+        self.nets.times()
     }
 
     /// Every plate found in the image, most certain detection first.

@@ -2,6 +2,8 @@
 
 use std::io::Cursor;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 use tract_onnx::prelude::*;
 use tract_onnx::tract_hir::infer::Factoid;
@@ -56,6 +58,48 @@ pub(super) struct Networks {
     /// The reader's input, NCHW, as its weights declare it.
     reader_input: [usize; 4],
     state: Plan,
+    /// Time spent in each network: detector, reader, state model.
+    timers: [Timer; 3],
+}
+
+/// Runs of one network and the time they took, summed across threads.
+#[derive(Default)]
+struct Timer {
+    runs: AtomicU64,
+    nanos: AtomicU64,
+}
+
+impl Timer {
+    fn time<T>(&self, f: impl FnOnce() -> T) -> T {
+        let started = Instant::now();
+        let out = f();
+        let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.nanos.fetch_add(nanos, Ordering::Relaxed);
+        self.runs.fetch_add(1, Ordering::Relaxed);
+        out
+    }
+
+    fn total(&self) -> NetworkTime {
+        NetworkTime {
+            runs: self.runs.load(Ordering::Relaxed),
+            seconds: self.nanos.load(Ordering::Relaxed) as f64 / 1e9,
+        }
+    }
+}
+
+/// How often one network ran and for how long in all, since the recogniser was loaded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct NetworkTime {
+    pub runs: u64,
+    pub seconds: f64,
+}
+
+/// Where the recogniser's time went, network by network.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct NetworkTimes {
+    pub detector: NetworkTime,
+    pub reader: NetworkTime,
+    pub state: NetworkTime,
 }
 
 /// How the input of a network is shaped: fixed for the detector and the state model, or as
@@ -125,6 +169,7 @@ impl Networks {
             reader,
             reader_input,
             state: plan("state", STATE_ONNX, STATE)?.0,
+            timers: Default::default(),
         })
     }
 
@@ -154,12 +199,23 @@ impl Networks {
             reader,
             reader_input,
             state: load("state", STATE_ONNX, STATE)?.0,
+            timers: Default::default(),
         })
     }
 
     /// Input: NCHW RGB, normalised. Output: `[1, 5, H/8, W/8]`.
     pub fn detect(&self, input: Vec<f32>) -> TractResult<Output> {
-        run(&self.detector, [1, 3, DETECTOR_H, DETECTOR_W], input)
+        self.timers[0].time(|| run(&self.detector, [1, 3, DETECTOR_H, DETECTOR_W], input))
+    }
+
+    /// Each network's runs and time so far.
+    pub fn times(&self) -> NetworkTimes {
+        let [detector, reader, state] = &self.timers;
+        NetworkTimes {
+            detector: detector.total(),
+            reader: reader.total(),
+            state: state.total(),
+        }
     }
 
     /// The reader's input, width and height: the plate is resampled to it.
@@ -169,12 +225,12 @@ impl Networks {
 
     /// Input: grey, normalised, [`Networks::reader_size`]. Output: `[1, 37, 1, T]` logits.
     pub fn read(&self, input: Vec<f32>) -> TractResult<Output> {
-        run(&self.reader, self.reader_input, input)
+        self.timers[1].time(|| run(&self.reader, self.reader_input, input))
     }
 
     /// Input: NCHW RGB, normalised. Output: `[1, 51, 1, 1]` logits.
     pub fn state(&self, input: Vec<f32>) -> TractResult<Output> {
-        run(&self.state, [1, 3, STATE_H, STATE_W], input)
+        self.timers[2].time(|| run(&self.state, [1, 3, STATE_H, STATE_W], input))
     }
 }
 
