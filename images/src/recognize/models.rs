@@ -268,6 +268,19 @@ mod tests {
     }
 
     #[test]
+    fn a_reader_declaring_another_kind_of_input_is_refused_naming_it() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        // The state model takes a colour image: not a reader's input.
+        std::fs::write(dir.path().join("reader.onnx"), STATE_ONNX).expect("write");
+        let err = Networks::from_dir(dir.path())
+            .err()
+            .expect("a colour input is refused for the reader");
+        let text = format!("{err:#}");
+        assert!(text.contains("reader"), "{text}");
+        assert!(text.contains("[1, 3, 48, 96]"), "{text}");
+    }
+
+    #[test]
     fn a_broken_network_file_names_the_network_and_the_file() {
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::write(dir.path().join("detector.onnx"), b"not a network").expect("write");
