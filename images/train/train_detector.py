@@ -32,13 +32,19 @@ WIN = 256
 def detector_net(arch="committed"):
     """"committed": the detector committed since 2026-12-06. "lite": without the second
     convolution at 1/8 (the head takes the third's features) and with a 1x1 convolution before
-    the head instead of a 3x3: about 30% fewer multiply-adds a frame."""
+    the head instead of a 3x3: about 30% fewer multiply-adds a frame. "patch": the committed
+    one with its first two convolutions replaced by one 4 x 4 convolution of stride 4."""
     lite = arch == "lite"
-    net = [
-        N.conv("d1", "input", 3, 8, stride=2),
-        N.conv("d2", "d1", 8, 16, stride=2),
-        N.conv("d3", "d2", 16, 32, stride=2),
-    ]
+    if arch == "patch":
+        # The frame cut into 4 x 4 patches, each read by one convolution: tract runs the
+        # committed d1 (three planes in, eight channels out, at full size) slowly, a third of
+        # the detector's time for 6% of its work (images/BENCHMARKS.md).
+        net = [N.conv("p1", "input", 3, 16, k=4, stride=4, pad=(0, 0))]
+        first = "p1"
+    else:
+        net = [N.conv("d1", "input", 3, 8, stride=2), N.conv("d2", "d1", 8, 16, stride=2)]
+        first = "d2"
+    net.append(N.conv("d3", first, 16, 32, stride=2))
     fine = "d3" if lite else "d4"
     if not lite:
         net.append(N.conv("d4", "d3", 32, 32))
@@ -55,7 +61,7 @@ def detector_net(arch="committed"):
     return net
 
 
-DETECTORS = ("committed", "lite")
+DETECTORS = ("committed", "lite", "patch")
 
 
 def fit_scale(w, h):
