@@ -34,7 +34,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 if ! command -v cargo >/dev/null 2>&1; then
-  echo "setup: no cargo on PATH. The workspace needs Rust 1.90 or newer (Debian 12's own rustc is" >&2
+  echo "setup: no cargo on PATH. The workspace needs Rust 1.91 or newer (Debian 12's own rustc is" >&2
   echo "       too old): install it with rustup, then run this again." >&2
   exit 1
 fi

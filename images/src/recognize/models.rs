@@ -35,7 +35,7 @@ const DETECTOR_ONNX: &[u8] = include_bytes!("../../models/detector.onnx");
 const READER_ONNX: &[u8] = include_bytes!("../../models/reader.onnx");
 const STATE_ONNX: &[u8] = include_bytes!("../../models/state.onnx");
 
-type Plan = TypedSimplePlan<TypedModel>;
+type Plan = std::sync::Arc<TypedSimplePlan>;
 
 const DETECTOR: Input = Input::Fixed([1, 3, DETECTOR_H, DETECTOR_W]);
 const READER: Input = Input::Declared {
@@ -134,7 +134,7 @@ fn declared(net: &InferenceModel, default: [usize; 4]) -> TractResult<[usize; 4]
     };
     let dims: Vec<usize> = dims
         .iter()
-        .map(|d| d.to_usize())
+        .map(|d| d.to_usize().map_err(|e| anyhow::anyhow!("{e:?}")))
         .collect::<TractResult<_>>()?;
     match dims[..] {
         [1, 1, h, w] if (8..=256).contains(&h) && (8..=1024).contains(&w) => Ok([1, 1, h, w]),
@@ -154,7 +154,7 @@ fn run(plan: &Plan, shape: [usize; 4], input: Vec<f32>) -> TractResult<Output> {
     let first = out
         .first()
         .ok_or_else(|| anyhow::anyhow!("the network gave no output"))?;
-    let view = first.to_array_view::<f32>()?;
+    let view = first.to_plain_array_view::<f32>()?;
     Ok(Output {
         shape: view.shape().to_vec(),
         values: view.iter().copied().collect(),
