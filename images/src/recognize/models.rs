@@ -134,7 +134,7 @@ fn declared(net: &InferenceModel, default: [usize; 4]) -> TractResult<[usize; 4]
     };
     let dims: Vec<usize> = dims
         .iter()
-        .map(|d| d.to_usize().map_err(|e| anyhow::anyhow!("{e:?}")))
+        .map(|d| d.to_usize().map_err(anyhow::Error::from))
         .collect::<TractResult<_>>()?;
     match dims[..] {
         [1, 1, h, w] if (8..=256).contains(&h) && (8..=1024).contains(&w) => Ok([1, 1, h, w]),
