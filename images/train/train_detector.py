@@ -36,9 +36,10 @@ def detector_net(arch="committed"):
     one with its first two convolutions replaced by one 4 x 4 convolution of stride 4."""
     lite = arch == "lite"
     if arch == "patch":
-        # The frame cut into 4 x 4 patches, each read by one convolution: tract runs the
+        # The frame cut into 4 x 4 patches, each read by one convolution: tract 0.21 ran the
         # committed d1 (three planes in, eight channels out, at full size) slowly, a third of
-        # the detector's time for 6% of its work (images/BENCHMARKS.md).
+        # the detector's time for 6% of its work; tract 0.23 runs it well enough that this
+        # saves about 1 ms a frame (images/BENCHMARKS.md).
         net = [N.conv("p1", "input", 3, 16, k=4, stride=4, pad=(0, 0))]
         first = "p1"
     else:
